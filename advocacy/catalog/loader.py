@@ -1,0 +1,124 @@
+"""Load campaign files and report every problem as ``file: field.path: what is wrong``."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .schema import Campaign
+
+SUFFIX = ".toml"
+
+
+class CampaignFileError(ValueError):
+    """One or more campaign files are invalid; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _field_names(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
+    """Every field name in the schema tree, for "did you mean" hints on unknown keys."""
+    seen = seen if seen is not None else set()
+    if model in seen:
+        return set()
+    seen.add(model)
+    names = set(model.model_fields)
+    for info in model.model_fields.values():
+        for sub in _models_in(info.annotation):
+            names |= _field_names(sub, seen)
+    return names
+
+
+def _models_in(annotation: Any) -> Iterable[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        yield from _models_in(arg)
+    for meta in getattr(annotation, "__metadata__", ()) or ():
+        yield from _models_in(meta)
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None and origin is not annotation:
+        yield from _models_in(origin)
+
+
+_KNOWN_FIELDS = sorted(_field_names(Campaign))
+
+
+def _hint(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _describe(error: dict[str, Any]) -> tuple[str, str]:
+    loc = [str(part) for part in error["loc"] if part not in {"representative", "official"}]
+    # Drop the "function-after[...]" noise pydantic adds for model validators.
+    loc = [part for part in loc if not part.startswith("function-")]
+    path = ".".join(loc) or "(file)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return path, "unknown field" + _hint(loc[-1], _KNOWN_FIELDS)
+    if kind == "missing":
+        return path, "required field is missing"
+    if kind == "literal_error":
+        expected = re.findall(r"'([^']*)'", error.get("ctx", {}).get("expected", ""))
+        return path, f"must be one of {', '.join(expected)}" + _hint(str(error.get("input")), expected)
+    if kind == "union_tag_invalid":
+        return path, "type must be 'representative' or 'official'"
+    if kind == "string_pattern_mismatch" and loc and loc[-1] in {"slug", "office"}:
+        return path, "use lower-case letters, digits and hyphens only, like 'stop-offshoring'"
+    message = error["msg"]
+    message = message.removeprefix("Value error, ")
+    return path, message[0].lower() + message[1:] if message else message
+
+
+def load_campaign_text(text: str, name: str) -> Campaign:
+    """Parse and validate one campaign's TOML text; raise ``CampaignFileError`` naming ``name``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CampaignFileError([f"{name}: (syntax): {exc}"]) from exc
+    try:
+        return Campaign.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            path, message = _describe(error)
+            problems.append(f"{name}: {path}: {message}")
+        raise CampaignFileError(problems) from exc
+
+
+def load_file(path: Path) -> Campaign:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CampaignFileError([f"{path.name}: (file): cannot read: {exc}"]) from exc
+    campaign = load_campaign_text(text, path.name)
+    if campaign.slug != path.stem:
+        raise CampaignFileError([f"{path.name}: slug: {campaign.slug!r} must match the file name {path.stem!r}"])
+    return campaign
+
+
+def load_directory(directory: Path) -> list[Campaign]:
+    """Load every ``*.toml`` file; raise one ``CampaignFileError`` listing every problem in every file."""
+    if not directory.is_dir():
+        raise CampaignFileError([f"{directory}: (directory): no such campaigns directory"])
+    campaigns: list[Campaign] = []
+    problems: list[str] = []
+    for path in sorted(directory.glob(f"*{SUFFIX}")):
+        try:
+            campaigns.append(load_file(path))
+        except CampaignFileError as exc:
+            problems.extend(exc.problems)
+    others = sorted(p.name for p in directory.iterdir() if p.suffix in {".yaml", ".yml", ".json"})
+    problems.extend(f"{name}: (file): campaign files are TOML; rename to .toml" for name in others)
+    if problems:
+        raise CampaignFileError(problems)
+    return campaigns

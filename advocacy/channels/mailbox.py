@@ -1,0 +1,64 @@
+"""The development mailbox: each message becomes an ``.eml`` file that staff can read.
+
+Files are named after the Message-ID, so sending the same delivery twice rewrites one file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+from ..config import Settings
+from ..domain.errors import ChannelError, UnsafeHeader
+from ..domain.types import OutgoingMessage
+from ..mail import build_email
+from .base import register
+
+
+def mailbox_filename(message_id: str) -> str:
+    return hashlib.sha256(message_id.encode()).hexdigest()[:32] + ".eml"
+
+
+class MailboxChannel:
+    name = "mailbox"
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @contextmanager
+    def batch(self) -> Iterator[MailboxChannel]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        yield self
+
+    def send(self, message: OutgoingMessage) -> None:
+        try:
+            raw = build_email(message)
+        except UnsafeHeader as exc:
+            raise ChannelError(str(exc), permanent=True) from exc
+        target = self.directory / mailbox_filename(message.message_id)
+        partial = target.with_suffix(".tmp")
+        try:
+            partial.write_bytes(raw)
+            os.replace(partial, target)  # atomic: a reader never sees half a message
+        except OSError as exc:
+            raise ChannelError(f"cannot write to the mailbox: {exc}", permanent=False) from exc
+
+
+def read_mailbox(directory: Path) -> list[tuple[Path, EmailMessage]]:
+    """Every message in the mailbox, oldest first."""
+    if not directory.is_dir():
+        return []
+    files = sorted(directory.glob("*.eml"), key=lambda p: (p.stat().st_mtime, p.name))
+    parser = BytesParser(policy=policy.default)
+    return [(path, parser.parsebytes(path.read_bytes())) for path in files]  # type: ignore[misc]
+
+
+@register("mailbox")
+def _make(settings: Settings) -> MailboxChannel:
+    return MailboxChannel(settings.mailbox_path)

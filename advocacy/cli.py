@@ -1,0 +1,277 @@
+"""The ``advocacy`` command: thin wrappers over services, grouped by area."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from . import migrate
+from .catalog import Catalog, CampaignFileError, load_directory
+from .channels import build_channel
+from .channels.mailbox import read_mailbox
+from .config import Settings, SettingsError
+from .context import AppContext
+from .db import Database
+from .domain.errors import InvalidTransition
+from .models.base import utcnow
+from .providers import build_chain
+from .services import deliveries as delivery_service
+from .services.directory import DirectoryFileError, export_csv, load_csv
+
+DEMO_DIRECTORY = Path(__file__).resolve().parent / "data" / "demo_directory.csv"
+
+
+class CliState:
+    """Settings now; the database and catalog only when a command needs them."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self._settings = settings
+        self._ctx: AppContext | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = Settings.from_env()
+            except SettingsError as exc:
+                raise click.ClickException(str(exc)) from exc
+        return self._settings
+
+    @property
+    def db(self) -> Database:
+        return self.ctx.db if self._ctx else Database(self.settings.sqlalchemy_url)
+
+    @property
+    def ctx(self) -> AppContext:
+        if self._ctx is None:
+            try:
+                catalog = Catalog(load_directory(self.settings.campaigns_dir))
+            except CampaignFileError as exc:
+                raise click.ClickException("invalid campaign files:\n" + str(exc)) from exc
+            self.settings.instance_dir.mkdir(parents=True, exist_ok=True)
+            self._ctx = AppContext(self.settings, Database(self.settings.sqlalchemy_url), catalog,
+                                   build_chain(self.settings))
+        return self._ctx
+
+
+pass_state = click.make_pass_decorator(CliState, ensure=True)
+
+
+@click.group()
+def main() -> None:
+    """Run and manage an advocacy engine."""
+
+
+# -- database ------------------------------------------------------------------
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@pass_state
+def db_upgrade(state: CliState, revision: str) -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    state.settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(state.db, revision)
+    click.echo(f"database is at {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@pass_state
+def db_downgrade(state: CliState, revision: str) -> None:
+    """Undo migrations down to REVISION."""
+    migrate.downgrade(state.db, revision)
+    click.echo(f"database is at {revision}")
+
+
+# -- campaigns -----------------------------------------------------------------
+@main.group()
+def campaigns() -> None:
+    """Campaign definitions."""
+
+
+@campaigns.command("check")
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@pass_state
+def campaigns_check(state: CliState, directory: Path | None) -> None:
+    """Validate every campaign file; print one line per problem and exit 1 if there is any."""
+    directory = directory or state.settings.campaigns_dir
+    try:
+        found = load_directory(directory)
+    except CampaignFileError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        sys.exit(1)
+    click.echo(f"{len(found)} campaigns OK in {directory}")
+
+
+@campaigns.command("list")
+@pass_state
+def campaigns_list(state: CliState) -> None:
+    """Every campaign with its kind, status and visibility."""
+    for campaign in state.ctx.catalog:
+        click.echo(f"{campaign.slug:40} {campaign.kind:9} {campaign.status:7} {campaign.visibility}")
+
+
+# -- directory -----------------------------------------------------------------
+@main.group()
+def directory() -> None:
+    """The local directory of representatives."""
+
+
+@directory.command("load")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--demo", is_flag=True, help="Load the demo directory shipped with the project.")
+@pass_state
+def directory_load(state: CliState, file: Path | None, demo: bool) -> None:
+    """Load FILE.csv (the documented format) into the directory."""
+    if not file and not demo:
+        raise click.UsageError("give a CSV file or --demo")
+    path = DEMO_DIRECTORY if demo else file
+    assert path is not None
+    try:
+        with path.open(encoding="utf-8", newline="") as stream, state.db.transaction() as session:
+            report = load_csv(session, stream, name=path.name, now=utcnow())
+    except DirectoryFileError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        sys.exit(1)
+    click.echo(f"loaded {report.entries} representatives in {report.districts} districts "
+               f"({report.postal_codes} postal codes and areas) from {path.name}")
+
+
+@directory.command("export")
+@pass_state
+def directory_export(state: CliState) -> None:
+    """Print the directory as CSV."""
+    with state.db.transaction() as session:
+        click.echo(export_csv(session), nl=False)
+
+
+# -- delivery ------------------------------------------------------------------
+@main.command()
+@click.option("--once", is_flag=True, help="Send what is due now and exit.")
+@pass_state
+def worker(state: CliState, once: bool) -> None:
+    """Run the delivery worker."""
+    from .worker import Worker
+
+    runner = Worker(state.ctx, build_channel(state.settings))
+    if once:
+        report = runner.run_once()
+        click.echo(f"{report.sent} sent, {report.retried} to retry, {report.failed} failed")
+    else:
+        runner.run_forever()
+
+
+@main.group()
+def deliveries() -> None:
+    """Inspect and fix the outbox."""
+
+
+@deliveries.command("list")
+@click.option("--status", help="queued, sending, retry, sent, failed or cancelled")
+@click.option("--campaign", help="a campaign slug")
+@click.option("--limit", default=50, show_default=True)
+@pass_state
+def deliveries_list(state: CliState, status: str | None, campaign: str | None, limit: int) -> None:
+    """The newest deliveries, with the last error of each."""
+    with state.db.transaction() as session:
+        rows = delivery_service.list_deliveries(session, status=status, campaign=campaign, limit=limit)
+        for d in rows:
+            error = f"  {d.last_error}" if d.last_error else ""
+            click.echo(f"{d.id:6} {d.status:9} {d.attempts:2} {d.campaign_slug:30} {d.recipient_email}{error}")
+        counts = delivery_service.count_by_status(session, campaign)
+    click.echo(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no deliveries")
+
+
+def _staff_change(state: CliState, ids: tuple[int, ...], action: str) -> None:
+    change = delivery_service.retry_delivery if action == "retry" else delivery_service.cancel_delivery
+    with state.db.transaction() as session:
+        for delivery_id in ids:
+            try:
+                change(session, delivery_id, now=utcnow(), by="cli")
+            except InvalidTransition as exc:
+                raise click.ClickException(str(exc)) from exc
+    click.echo(f"{action}: {', '.join(map(str, ids))}")
+
+
+@deliveries.command("retry")
+@click.argument("ids", nargs=-1, type=int, required=True)
+@pass_state
+def deliveries_retry(state: CliState, ids: tuple[int, ...]) -> None:
+    """Queue failed deliveries again."""
+    _staff_change(state, ids, "retry")
+
+
+@deliveries.command("cancel")
+@click.argument("ids", nargs=-1, type=int, required=True)
+@pass_state
+def deliveries_cancel(state: CliState, ids: tuple[int, ...]) -> None:
+    """Cancel queued or failed deliveries."""
+    _staff_change(state, ids, "cancel")
+
+
+# -- dev mailbox ---------------------------------------------------------------
+@main.group()
+def mailbox() -> None:
+    """Read the development mailbox (where letters go when no SMTP server is set)."""
+
+
+@mailbox.command("list")
+@pass_state
+def mailbox_list(state: CliState) -> None:
+    messages = read_mailbox(state.settings.mailbox_path)
+    for number, (_path, message) in enumerate(messages, start=1):
+        click.echo(f"{number:4}  {message['Date']}  To: {message['To']}  Subject: {message['Subject']}")
+    click.echo(f"{len(messages)} messages in {state.settings.mailbox_path}")
+
+
+@mailbox.command("show")
+@click.argument("number", type=int)
+@pass_state
+def mailbox_show(state: CliState, number: int) -> None:
+    """Print message NUMBER (as numbered by ``mailbox list``)."""
+    messages = read_mailbox(state.settings.mailbox_path)
+    if not 1 <= number <= len(messages):
+        raise click.ClickException(f"there is no message {number} (the mailbox has {len(messages)})")
+    path, _message = messages[number - 1]
+    click.echo(path.read_bytes().decode("utf-8", "replace"))
+
+
+# -- development server --------------------------------------------------------
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, envvar="PORT")
+@pass_state
+def serve(state: CliState, host: str, port: int) -> None:
+    """Migrate, load the demo directory, and run the web app with a delivery worker (development)."""
+    from werkzeug.serving import run_simple
+
+    from . import create_app
+    from .worker import Worker
+
+    state.settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(state.db)
+    with DEMO_DIRECTORY.open(encoding="utf-8", newline="") as stream, state.db.transaction() as session:
+        load_csv(session, stream, name=DEMO_DIRECTORY.name, now=utcnow())
+    app = create_app(state.settings)
+    runner = Worker(app.extensions["advocacy"], build_channel(state.settings), name="dev-worker")
+    threading.Thread(target=_work, args=(runner,), daemon=True).start()
+    where = state.settings.smtp_url.split("@")[-1] if state.settings.smtp_url else state.settings.mailbox_path
+    click.echo(f"advocacy is running at http://{host}:{port}  (letters go to {where}; Ctrl-C stops)")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _work(runner: object) -> None:
+    import time
+
+    while True:
+        runner.run_once()  # type: ignore[attr-defined]
+        time.sleep(runner.ctx.settings.worker_poll_seconds)  # type: ignore[attr-defined]

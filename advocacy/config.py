@@ -1,0 +1,117 @@
+"""Settings: the only module that reads ``os.environ``.
+
+Every setting is an ``ADVOCACY_*`` variable with a safe development default;
+``Settings.from_env()`` builds one frozen object that the app, the CLI and the
+worker share. Tests build ``Settings`` directly instead of touching the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production by check()
+
+
+class SettingsError(ValueError):
+    """A setting is missing or unusable; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"  # development | production | test
+    database_url: str = ""
+    secret_key: str = DEV_SECRET_KEY
+    smtp_url: str = ""
+    from_address: str = "letters@advocacy.localhost"
+    org_name: str = "Advocacy"
+    base_url: str = "http://127.0.0.1:5000"
+    campaigns_dir: Path = PROJECT_ROOT / "campaigns"
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    instance_dir: Path = PROJECT_ROOT / "instance"
+    mailbox_dir: Path | None = None
+    channel: str = ""  # "" = smtp when smtp_url is set, else mailbox
+    providers: tuple[str, ...] = ("directory",)
+    max_letter_chars: int = 5000
+    worker_batch: int = 50
+    worker_lease_seconds: int = 120
+    worker_poll_seconds: float = 2.0
+    retry_base_seconds: float = 30.0
+    retry_cap_seconds: float = 1800.0
+    max_attempts: int = 8
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.instance_dir / 'advocacy.db'}"
+
+    @property
+    def mailbox_path(self) -> Path:
+        return self.mailbox_dir or self.instance_dir / "mailbox"
+
+    @property
+    def channel_name(self) -> str:
+        return self.channel or ("smtp" if self.smtp_url else "mailbox")
+
+    def check(self) -> None:
+        """Refuse settings that are unsafe for the current environment."""
+        if self.env not in {"development", "production", "test"}:
+            raise SettingsError(f"ADVOCACY_ENV must be development, production or test, not {self.env!r}")
+        if self.production and (not self.secret_key or self.secret_key == DEV_SECRET_KEY):
+            raise SettingsError("ADVOCACY_SECRET_KEY must be set to a long random value in production")
+        if self.production and len(self.secret_key) < 32:
+            raise SettingsError("ADVOCACY_SECRET_KEY must be at least 32 characters in production")
+        if self.max_letter_chars < 100:
+            raise SettingsError("ADVOCACY_MAX_LETTER_CHARS must be at least 100")
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: str = "") -> str:
+            return env.get(f"ADVOCACY_{name}", default).strip()
+
+        def number(name: str, default: float, kind: type = int) -> Any:
+            raw = get(name)
+            if not raw:
+                return default
+            try:
+                return kind(raw)
+            except ValueError as exc:
+                raise SettingsError(f"ADVOCACY_{name} must be a number, not {raw!r}") from exc
+
+        defaults = cls()
+        instance = Path(get("INSTANCE_DIR") or defaults.instance_dir)
+        providers = tuple(p.strip() for p in get("PROVIDERS", "directory").split(",") if p.strip())
+        settings = cls(
+            env=get("ENV", "development"),
+            database_url=get("DATABASE_URL"),
+            secret_key=get("SECRET_KEY") or DEV_SECRET_KEY,
+            smtp_url=get("SMTP_URL"),
+            from_address=get("FROM_ADDRESS", defaults.from_address),
+            org_name=get("ORG_NAME", defaults.org_name),
+            base_url=get("BASE_URL", defaults.base_url).rstrip("/"),
+            campaigns_dir=Path(get("CAMPAIGNS_DIR") or defaults.campaigns_dir),
+            instance_dir=instance,
+            mailbox_dir=Path(get("MAILBOX_DIR")) if get("MAILBOX_DIR") else None,
+            channel=get("CHANNEL"),
+            providers=providers,
+            max_letter_chars=number("MAX_LETTER_CHARS", defaults.max_letter_chars),
+            worker_batch=number("WORKER_BATCH", defaults.worker_batch),
+            worker_lease_seconds=number("WORKER_LEASE_SECONDS", defaults.worker_lease_seconds),
+            worker_poll_seconds=number("WORKER_POLL_SECONDS", defaults.worker_poll_seconds, float),
+            max_attempts=number("MAX_ATTEMPTS", defaults.max_attempts),
+        )
+        settings.check()
+        return settings

@@ -1,0 +1,1 @@
+"""Domain types, errors and rules: plain Python, no Flask, no database."""

@@ -1,0 +1,39 @@
+"""The delivery state machine: one table of allowed transitions, enforced in one place."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from .errors import InvalidTransition
+
+
+class DeliveryState(StrEnum):
+    QUEUED = "queued"      # due at next_attempt_at
+    SENDING = "sending"    # claimed by a worker until claimed_until
+    RETRY = "retry"        # a temporary failure; due again at next_attempt_at
+    SENT = "sent"          # the server accepted it (SMTP 250)
+    FAILED = "failed"      # permanent failure or attempts exhausted (the dead letters)
+    CANCELLED = "cancelled"
+
+
+S = DeliveryState
+ALLOWED: dict[DeliveryState, frozenset[DeliveryState]] = {
+    S.QUEUED: frozenset({S.SENDING, S.CANCELLED}),
+    S.SENDING: frozenset({S.SENT, S.RETRY, S.FAILED, S.SENDING}),  # SENDING->SENDING: lease expired, reclaimed
+    S.RETRY: frozenset({S.SENDING, S.CANCELLED}),
+    S.FAILED: frozenset({S.QUEUED, S.CANCELLED}),  # staff retry or cancel a dead letter
+    S.SENT: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+DUE_STATES = (S.QUEUED, S.RETRY)
+
+
+def check_transition(current: str, new: str) -> DeliveryState:
+    """Return ``new`` as a state if the move is allowed, else raise ``InvalidTransition``."""
+    try:
+        old, target = DeliveryState(current), DeliveryState(new)
+    except ValueError as exc:
+        raise InvalidTransition(f"unknown delivery state: {exc}") from exc
+    if target not in ALLOWED[old]:
+        raise InvalidTransition(f"a delivery cannot go from {old} to {target}")
+    return target

@@ -1,0 +1,89 @@
+"""Build outgoing email safely.
+
+Header values that come from supporters (names, subjects) are checked before they reach
+the email package, and the serialized message is parsed again to prove that the header
+set is exactly the one we meant to write. This guards against header injection through
+raw CR/LF, RFC 2047 encoded-words that decode to CR/LF, and Unicode line separators,
+including the known flaws of unpatched CPython 3.11 (CVE-2024-6923, CVE-2026-1299).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import formatdate
+
+from .domain.errors import UnsafeHeader
+from .domain.types import OutgoingMessage
+
+_ENCODED_WORD = re.compile(r"=\?[^?]*\?[bBqQ]\?", re.ASCII)
+# Characters that end a line somewhere: CR, LF, VT, FF, FS/GS/RS, NEL, LS, PS.
+_LINE_BREAKS = set("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def unsafe_reason(value: str) -> str | None:
+    """Why ``value`` cannot go into a header, or ``None`` when it is safe."""
+    if any(ch in _LINE_BREAKS for ch in value):
+        return "contains a line break"
+    if _ENCODED_WORD.search(value):
+        return "contains an encoded-word (=?charset?q?...?=)"
+    for ch in value:
+        category = unicodedata.category(ch)
+        if category in {"Cc", "Cf", "Zl", "Zp"} and ch != "\t":
+            return f"contains the control or format character U+{ord(ch):04X}"
+    return None
+
+
+def clean_header_text(value: str, what: str) -> str:
+    """Return ``value`` if it is safe for a header, else raise ``UnsafeHeader`` naming ``what``."""
+    reason = unsafe_reason(value)
+    if reason:
+        raise UnsafeHeader(f"{what} {reason}")
+    return value
+
+
+def _address(name: str, address: str, what: str) -> Address:
+    clean_header_text(name, f"{what} name")
+    clean_header_text(address, f"{what} address")
+    try:
+        username, domain = address.rsplit("@", 1)
+        return Address(display_name=name, username=username, domain=domain)
+    except (ValueError, IndexError) as exc:
+        raise UnsafeHeader(f"{what} address is not an email address") from exc
+
+
+def build_email(message: OutgoingMessage) -> bytes:
+    """Serialize ``message`` as RFC 5322 bytes, or raise ``UnsafeHeader``."""
+    email = EmailMessage(policy=policy.SMTP)
+    headers: dict[str, str | Address] = {
+        "From": _address(message.from_name, message.from_address, "sender"),
+        "To": _address(message.to_name, message.to_address, "recipient"),
+        "Subject": clean_header_text(message.subject, "subject"),
+        "Message-ID": clean_header_text(message.message_id, "message id"),
+        "Date": formatdate(usegmt=True),
+    }
+    if message.reply_to_address:
+        headers["Reply-To"] = _address(message.reply_to_name, message.reply_to_address, "reply-to")
+    for name, value in message.extra_headers:
+        headers[clean_header_text(name, "header name")] = clean_header_text(value, name)
+    for name, value in headers.items():
+        email[name] = value
+    email.set_content(message.body, charset="utf-8", cte="quoted-printable")
+    raw = email.as_bytes()
+    _check_roundtrip(raw, set(headers))
+    return raw
+
+
+_CONTENT_HEADERS = {"content-type", "content-transfer-encoding", "mime-version"}
+
+
+def _check_roundtrip(raw: bytes, expected: set[str]) -> None:
+    parsed = BytesParser(policy=policy.default).parsebytes(raw)
+    names = [key.lower() for key in parsed]
+    wanted = {key.lower() for key in expected} | _CONTENT_HEADERS
+    if sorted(set(names)) != sorted(wanted) or len(names) != len(set(names)):
+        raise UnsafeHeader("the message would carry headers we did not write")

@@ -1,0 +1,9 @@
+"""SQLAlchemy models, one module per aggregate."""
+
+from .action import Action
+from .base import Base
+from .delivery import Delivery, DeliveryEvent
+from .directory import DirectoryEntry, District, PostalDistrict
+from .supporter import Supporter
+
+__all__ = ["Action", "Base", "Delivery", "DeliveryEvent", "DirectoryEntry", "District", "PostalDistrict", "Supporter"]

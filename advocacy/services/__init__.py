@@ -1,0 +1,1 @@
+"""Use cases. Each takes the session and its collaborators explicitly, flushes, and never commits."""

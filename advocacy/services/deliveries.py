@@ -1,0 +1,167 @@
+"""The outbox: queue deliveries, let workers claim them with a lease, and record what happened."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..domain.errors import InvalidTransition
+from ..domain.states import ALLOWED, DUE_STATES, DeliveryState, check_transition
+from ..domain.types import OutgoingMessage, RenderedLetter
+from ..models import Action, Delivery, DeliveryEvent
+
+S = DeliveryState
+assert all(S.SENDING in ALLOWED[s] for s in DUE_STATES), "claimable states must be allowed to start sending"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_seconds: float = 30.0
+    cap_seconds: float = 1800.0
+    max_attempts: int = 8
+
+    def delay(self, attempts: int, rng: random.Random | None = None) -> float:
+        """Exponential back-off with full jitter, never less than a second (no tight loops)."""
+        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** max(attempts - 1, 0))
+        return max(1.0, (rng or random).uniform(0, ceiling))  # noqa: S311 - jitter, not security
+
+
+def new_message_id(domain: str) -> str:
+    """A Message-ID fixed when the row is created, so every retry carries the same one."""
+    return f"<{secrets.token_hex(16)}@{domain}>"
+
+
+def enqueue_letter(session: Session, action: Action, letter: RenderedLetter, *, reply_to_name: str,
+                   reply_to_address: str, now: datetime, message_domain: str) -> Delivery:
+    r = letter.recipient
+    delivery = Delivery(
+        action_id=action.id, campaign_slug=action.campaign_slug, status=S.QUEUED.value,
+        recipient_name=r.name, recipient_email=r.email, recipient_office=r.office, recipient_district=r.district,
+        recipient_level=r.level.value, match=r.match, source=r.source, letter_key=r.letter_key,
+        reply_to_name=reply_to_name, reply_to_address=reply_to_address, subject=letter.subject, body=letter.body,
+        message_id=new_message_id(message_domain), attempts=0, next_attempt_at=now, created_at=now,
+    )
+    session.add(delivery)
+    return delivery
+
+
+def transition(session: Session, delivery: Delivery, new: DeliveryState, *, reason: str, now: datetime) -> None:
+    """The only place a delivery changes state; every change is logged with its reason."""
+    old = delivery.status
+    check_transition(old, new)
+    delivery.status = new.value
+    session.add(DeliveryEvent(delivery_id=delivery.id, at=now, from_state=old, to_state=new.value,
+                              reason=reason[:500]))
+
+
+def claim_due(session: Session, *, worker: str, now: datetime, limit: int, lease_seconds: int) -> list[Delivery]:
+    """Atomically take up to ``limit`` due deliveries for ``worker`` until the lease ends.
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint rows at once.
+    SQLite: the writer session starts with ``BEGIN IMMEDIATE``, so claims are serialised.
+    Rows whose lease has run out (a worker crashed) are due again.
+    """
+    due = or_(
+        and_(Delivery.status.in_([s.value for s in DUE_STATES]), Delivery.next_attempt_at <= now),
+        and_(Delivery.status == S.SENDING.value, Delivery.claimed_until < now),
+    )
+    candidates = select(Delivery.id).where(due).order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    claimed_ids = session.scalars(
+        update(Delivery)
+        .where(Delivery.id.in_(candidates.scalar_subquery()))
+        .values(status=S.SENDING.value, claimed_by=worker, claimed_until=now + timedelta(seconds=lease_seconds),
+                attempts=Delivery.attempts + 1)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not claimed_ids:
+        return []
+    return list(session.scalars(select(Delivery).where(Delivery.id.in_(claimed_ids)).order_by(Delivery.id)))
+
+
+def _owned(session: Session, delivery_id: int, worker: str) -> Delivery | None:
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None or delivery.status != S.SENDING.value or delivery.claimed_by != worker:
+        return None  # the lease ran out and another worker took it over
+    return delivery
+
+
+def record_sent(session: Session, delivery_id: int, *, worker: str, now: datetime) -> bool:
+    delivery = _owned(session, delivery_id, worker)
+    if delivery is None:
+        return False
+    transition(session, delivery, S.SENT, reason=f"accepted (attempt {delivery.attempts})", now=now)
+    delivery.sent_at, delivery.claimed_until, delivery.last_error = now, None, ""
+    return True
+
+
+def record_failure(session: Session, delivery_id: int, *, worker: str, error: str, permanent: bool,
+                   now: datetime, policy: RetryPolicy) -> DeliveryState | None:
+    """Schedule a retry for a temporary failure, or dead-letter a permanent one (or the last attempt)."""
+    delivery = _owned(session, delivery_id, worker)
+    if delivery is None:
+        return None
+    delivery.last_error, delivery.claimed_until = error[:500], None
+    if permanent or delivery.attempts >= policy.max_attempts:
+        why = "permanent failure" if permanent else f"gave up after {delivery.attempts} attempts"
+        transition(session, delivery, S.FAILED, reason=f"{why}: {error}", now=now)
+        return S.FAILED
+    delivery.next_attempt_at = now + timedelta(seconds=policy.delay(delivery.attempts))
+    transition(session, delivery, S.RETRY, reason=f"temporary failure: {error}", now=now)
+    return S.RETRY
+
+
+def outgoing_message(delivery: Delivery, *, from_address: str, org_name: str) -> OutgoingMessage:
+    """The email for a delivery: from the organisation on the supporter's behalf, replies to the supporter."""
+    sender = f"{delivery.reply_to_name} via {org_name}" if delivery.reply_to_name else org_name
+    return OutgoingMessage(
+        message_id=delivery.message_id, from_name=sender, from_address=from_address,
+        to_name=delivery.recipient_name, to_address=delivery.recipient_email,
+        reply_to_name=delivery.reply_to_name, reply_to_address=delivery.reply_to_address,
+        subject=delivery.subject, body=delivery.body,
+    )
+
+
+# -- staff operations -------------------------------------------------------
+
+def list_deliveries(session: Session, *, status: str | None = None, campaign: str | None = None,
+                    limit: int = 100) -> Sequence[Delivery]:
+    query = select(Delivery).order_by(Delivery.id.desc()).limit(limit)
+    if status:
+        query = query.where(Delivery.status == status)
+    if campaign:
+        query = query.where(Delivery.campaign_slug == campaign)
+    return session.scalars(query).all()
+
+
+def count_by_status(session: Session, campaign: str | None = None) -> dict[str, int]:
+    query = select(Delivery.status, func.count()).group_by(Delivery.status)
+    if campaign:
+        query = query.where(Delivery.campaign_slug == campaign)
+    return {status: count for status, count in session.execute(query)}
+
+
+def retry_delivery(session: Session, delivery_id: int, *, now: datetime, by: str = "staff") -> Delivery:
+    """Put a dead letter back in the queue, due now."""
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None:
+        raise InvalidTransition(f"no delivery {delivery_id}")
+    transition(session, delivery, S.QUEUED, reason=f"retried by {by}", now=now)
+    delivery.next_attempt_at, delivery.attempts = now, 0
+    return delivery
+
+
+def cancel_delivery(session: Session, delivery_id: int, *, now: datetime, by: str = "staff") -> Delivery:
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None:
+        raise InvalidTransition(f"no delivery {delivery_id}")
+    transition(session, delivery, S.CANCELLED, reason=f"cancelled by {by}", now=now)
+    return delivery

@@ -1,0 +1,92 @@
+"""Writing a letter: compose the exact text each office receives, then queue it in the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from ..catalog.schema import Campaign
+from ..catalog.templating import render_letter_template
+from ..domain.errors import CampaignClosed, NoTargets
+from ..domain.postal import format_postal_code
+from ..domain.types import Recipient, RenderedLetter, Supporter
+from ..models import Action
+from .deliveries import enqueue_letter
+from .supporters import email_key, upsert_supporter
+
+CLOSINGS = {"en": "Sincerely,", "fr": "Veuillez agréer mes salutations distinguées,"}
+
+
+@dataclass(frozen=True)
+class LetterEdits:
+    """What the supporter typed over the campaign's text. Used verbatim, never as a template."""
+
+    subject: str
+    body: str
+
+
+def default_letter_text(campaign: Campaign, lang: str = "en") -> LetterEdits:
+    """The subject and body an editable letter starts from (editable bodies name no target)."""
+    version = next(iter(campaign.letters.values()))
+    text = (version.fr if lang == "fr" else None) or version.en
+    context = _context(campaign, None, None, "")
+    return LetterEdits(render_letter_template(text.subject, context).strip(),
+                       render_letter_template(text.body, context).strip())
+
+
+def _context(campaign: Campaign, recipient: Recipient | None, person: Supporter | None,
+             city: str) -> dict[str, dict[str, str]]:
+    target = {"name": recipient.name, "office": recipient.office, "district": recipient.district} if recipient \
+        else {"name": "", "office": "", "district": ""}
+    supporter = {"first_name": "", "last_name": "", "name": "", "postal_code": "", "city": city}
+    if person:
+        supporter.update(first_name=person.first_name, last_name=person.last_name, name=person.name,
+                         postal_code=format_postal_code(person.postal_code))
+    return {"target": target, "supporter": supporter, "campaign": {"title": campaign.title}}
+
+
+def compose_letters(campaign: Campaign, recipients: list[Recipient], person: Supporter, *, lang: str = "en",
+                    edits: LetterEdits | None = None, city: str = "") -> list[RenderedLetter]:
+    """The letter each recipient will read: greeting, body, and the supporter's signature."""
+    letters = []
+    for recipient in recipients:
+        version = campaign.letters[recipient.letter_key]
+        text = (version.fr if lang == "fr" else None) or version.en
+        context = _context(campaign, recipient, person, city)
+        greeting = render_letter_template(text.greeting, context).strip()
+        if edits is not None and campaign.editable:
+            subject, body = edits.subject.strip(), edits.body.strip()
+        else:
+            subject = render_letter_template(text.subject, context).strip()
+            body = render_letter_template(text.body, context).strip()
+        signature = "\n".join([CLOSINGS.get(lang, CLOSINGS["en"]), person.name,
+                               format_postal_code(person.postal_code), person.email])
+        subject = " ".join(subject.split())  # a subject is one line
+        letters.append(RenderedLetter(recipient, subject, f"{greeting}\n\n{body}\n\n{signature}\n"))
+    return letters
+
+
+def submit_letter(session: Session, campaign: Campaign, person: Supporter, letters: list[RenderedLetter], *,
+                  now: datetime, message_domain: str, opt_in: bool = False, district: str = "",
+                  source: str = "") -> Action:
+    """Record the letter and one outbox row per recipient; the caller commits them together."""
+    if campaign.kind != "letter":
+        raise ValueError(f"{campaign.slug} is not a letter campaign")
+    if not campaign.is_open(now):
+        raise CampaignClosed("This campaign is not accepting letters now.")
+    if not letters:
+        raise NoTargets("There is nobody to send this letter to.")
+    supporter = upsert_supporter(session, person, now=now)
+    action = Action(campaign_slug=campaign.slug, kind="letter", status="confirmed", supporter_id=supporter.id,
+                    email_key=email_key(person.email), first_name=person.first_name, last_name=person.last_name,
+                    postal_code=person.postal_code, district=district, opt_in=opt_in, source=source,
+                    created_at=now)
+    session.add(action)
+    session.flush()
+    for letter in letters:
+        enqueue_letter(session, action, letter, reply_to_name=person.name, reply_to_address=person.email.strip(),
+                       now=now, message_domain=message_domain)
+    session.flush()
+    return action

@@ -1,0 +1,66 @@
+"""The web entry points: blueprints, the request-scoped session, and error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, g, render_template
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from .common import app_context, close_session, db_session
+
+
+def init_web(app: Flask) -> None:
+    from .public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.teardown_appcontext(close_session)
+    app.add_url_rule("/healthz", "healthz", healthz)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(SQLAlchemyError, _database_error)
+
+    app.add_template_global(field_attrs)
+
+    @app.context_processor
+    def _globals() -> dict[str, object]:
+        return {"org_name": app_context().settings.org_name, "lang": getattr(g, "lang", "en")}
+
+
+def field_attrs(field: object, hint: str, attrs: dict[str, object]) -> dict[str, object]:
+    """HTML attributes tying a form field to its hint and error message (aria-describedby, aria-invalid)."""
+    field_id = getattr(field, "id", "")
+    described = [f"{field_id}-hint"] if hint else []
+    if getattr(field, "errors", None):
+        described.append(f"{field_id}-error")
+        attrs = {**attrs, "aria-invalid": "true"}
+    if described:
+        attrs = {**attrs, "aria-describedby": " ".join(described)}
+    return {key: value for key, value in attrs.items() if value is not False}
+
+
+def healthz() -> tuple[dict[str, str], int]:
+    try:
+        db_session().execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return {"status": "database unavailable"}, 503
+    return {"status": "ok"}, 200
+
+
+MESSAGES = {
+    400: ("Something was wrong with that request", "Go back and try again."),
+    404: ("Page not found", "Check the address, or start from the list of campaigns."),
+    405: ("That doesn't work here", "Go back and try again."),
+    413: ("That was too much to send", "Shorten your letter and try again."),
+}
+
+
+def _http_error(error: HTTPException) -> tuple[str, int]:
+    code = error.code or 500
+    title, advice = MESSAGES.get(code, ("Something went wrong", "Please try again in a moment."))
+    return render_template("errors/error.html", code=code, title=title, advice=advice), code
+
+
+def _database_error(error: SQLAlchemyError) -> tuple[str, int]:
+    # A busy or unavailable database is a temporary condition: say so instead of a bare 500.
+    return render_template("errors/error.html", code=503, title="We are very busy right now",
+                           advice="Nothing was lost on our side. Please try again in a moment."), 503

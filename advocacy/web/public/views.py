@@ -1,0 +1,171 @@
+"""Public views: thin; validate the form, call one service, commit, redirect or render."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+
+from ...catalog import Campaign
+from ...catalog.markdown import markdown_to_html
+from ...domain.errors import AdvocacyError, CampaignClosed, UnknownPostalArea
+from ...domain.types import Supporter
+from ...models.base import utcnow
+from ...services import letters as letter_service
+from ...services.petitions import sign_petition
+from ...services.stats import count_actions
+from ...services.targets import LEVEL_NAMES, Resolution, find_district, resolve_targets
+from ..common import app_context, db_session
+from . import bp
+from .forms import LetterForm, SupporterForm
+
+
+def _campaign_or_404(slug: str) -> Campaign:
+    campaign = app_context().catalog.get(slug)
+    if campaign is None or campaign.status == "draft":
+        abort(404)
+    return campaign
+
+
+@bp.get("/")
+def index() -> str:
+    now = utcnow()
+    session = db_session()
+    campaigns = [(c, count_actions(session, c.slug)) for c in app_context().catalog.listed(now)]
+    return render_template("public/index.html", campaigns=campaigns)
+
+
+def _render_campaign(campaign: Campaign, form: SupporterForm, *, problem: str = "", status: int = 200) -> tuple[str, int]:
+    count = count_actions(db_session(), campaign.slug) if campaign.listed else None
+    text = campaign.texts()
+    return render_template(
+        "public/campaign.html", campaign=campaign, text=text, body_html=markdown_to_html(text.body), form=form,
+        count=count, is_open=campaign.is_open(utcnow()), problem=problem,
+        levels=[LEVEL_NAMES[level] for level in campaign.levels()],
+        page_url=_absolute(url_for("public.campaign", slug=campaign.slug)),
+    ), status
+
+
+def _form_for(campaign: Campaign) -> SupporterForm:
+    return LetterForm() if campaign.kind == "letter" else SupporterForm()
+
+
+@bp.get("/campaigns/<slug>")
+def campaign(slug: str) -> tuple[str, int]:
+    campaign = _campaign_or_404(slug)
+    return _render_campaign(campaign, _form_for(campaign))
+
+
+@bp.post("/campaigns/<slug>")
+def act(slug: str) -> Response | tuple[str, int]:
+    campaign = _campaign_or_404(slug)
+    form = _form_for(campaign)
+    if not campaign.is_open(utcnow()):
+        return _render_campaign(campaign, form, problem="This campaign is not accepting actions now.")
+    if isinstance(form, LetterForm):
+        return _letter(campaign, form)
+    return _petition(campaign, form)
+
+
+def _supporter(form: SupporterForm) -> Supporter:
+    return Supporter(first_name=form.first_name.data, last_name=form.last_name.data, email=form.email.data,
+                     postal_code=form.postal_code.data)
+
+
+def _petition(campaign: Campaign, form: SupporterForm) -> Response | tuple[str, int]:
+    if not form.validate():
+        return _render_campaign(campaign, form)
+    ctx, session = app_context(), db_session()
+    try:
+        district = find_district(session, ctx.provider, form.postal_code.data)
+        result = sign_petition(session, campaign, _supporter(form), now=utcnow(), opt_in=form.opt_in.data,
+                               district=district, source=_source())
+    except CampaignClosed as exc:
+        return _render_campaign(campaign, form, problem=str(exc))
+    session.commit()
+    return redirect(url_for("public.thanks", slug=campaign.slug, already=None if result.created else 1), 303)
+
+
+def _letter(campaign: Campaign, form: LetterForm) -> Response | tuple[str, int]:
+    intent = request.form.get("intent", "preview")
+    if not form.validate() or intent == "edit":
+        return _render_campaign(campaign, form)
+    ctx, session = app_context(), db_session()
+    try:
+        resolution = resolve_targets(session, campaign, form.postal_code.data, ctx.provider)
+    except UnknownPostalArea as exc:
+        form.postal_code.errors = [*form.postal_code.errors, str(exc)]
+        return _render_campaign(campaign, form)
+    if not resolution.recipients:
+        return _render_campaign(campaign, form, problem=" ".join(resolution.problems))
+    edits = None
+    if campaign.editable:
+        if not form.subject.data and not form.body.data:
+            defaults = letter_service.default_letter_text(campaign)
+            form.subject.data, form.body.data = defaults.subject, defaults.body
+        if not form.check_letter(ctx.settings.max_letter_chars):
+            return _preview(campaign, form, resolution, None)
+        edits = letter_service.LetterEdits(form.subject.data, form.body.data)
+    if intent != "send":
+        return _preview(campaign, form, resolution, edits)
+    person = _supporter(form)
+    letters = letter_service.compose_letters(campaign, resolution.recipients, person, edits=edits)
+    try:
+        letter_service.submit_letter(session, campaign, person, letters, now=utcnow(),
+                                     message_domain=ctx.message_domain, opt_in=form.opt_in.data,
+                                     district=resolution.district, source=_source())
+    except AdvocacyError as exc:
+        return _render_campaign(campaign, form, problem=str(exc))
+    session.commit()
+    return redirect(url_for("public.thanks", slug=campaign.slug, sent=len(letters)), 303)
+
+
+def _preview(campaign: Campaign, form: LetterForm, resolution: Resolution,
+             edits: letter_service.LetterEdits | None) -> tuple[str, int]:
+    person = _supporter(form)
+    letters = letter_service.compose_letters(campaign, resolution.recipients, person,
+                                             edits=edits if edits else None)
+    return render_template("public/preview.html", campaign=campaign, text=campaign.texts(), form=form,
+                           letters=letters, problems=resolution.problems), 200
+
+
+@bp.get("/campaigns/<slug>/thanks")
+def thanks(slug: str) -> str:
+    campaign = _campaign_or_404(slug)
+    text = campaign.texts()
+    url = _absolute(url_for("public.campaign", slug=slug))
+    share = quote(f"{text.share_text} {url}")
+    links = [
+        ("Email a friend", f"mailto:?subject={quote(text.title)}&body={share}"),
+        ("Share on Facebook", f"https://www.facebook.com/sharer/sharer.php?u={quote(url, safe='')}"),
+        ("Share on X", f"https://x.com/intent/post?text={share}"),
+        ("Share on Bluesky", f"https://bsky.app/intent/compose?text={share}"),
+        ("Share on WhatsApp", f"https://wa.me/?text={share}"),
+    ]
+    sent = request.args.get("sent", type=int)
+    count = count_actions(db_session(), slug) if campaign.listed else None
+    return render_template("public/thanks.html", campaign=campaign, text=text, links=links, page_url=url,
+                           already=request.args.get("already") == "1", sent=sent, count=count)
+
+
+@bp.errorhandler(CSRFError)
+def _expired_form(_error: CSRFError) -> tuple[str, int]:
+    # Keep what the supporter typed: show the form again with their answers rather than an error page.
+    slug = (request.view_args or {}).get("slug", "")
+    campaign = app_context().catalog.get(slug)
+    if campaign is None:
+        return render_template("errors/error.html", code=400, title="This form has expired",
+                               advice="Go back, reload the page and try again."), 400
+    form = _form_for(campaign)
+    form.validate()
+    return _render_campaign(campaign, form, status=400,
+                            problem="This form had expired. Check your details and submit again.")
+
+
+def _source() -> str:
+    return (request.args.get("source") or request.form.get("source") or "")[:80]
+
+
+def _absolute(path: str) -> str:
+    return app_context().settings.base_url + path

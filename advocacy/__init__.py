@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 from .catalog import Catalog, load_directory
-from .context import AppContext
 from .config import Settings
+from .context import AppContext
 from .db import Database
 from .extensions import csrf
 from .providers import build_chain

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from . import migrate
-from .catalog import Catalog, CampaignFileError, load_directory
+from .catalog import CampaignFileError, Catalog, load_directory
 from .channels import build_channel
 from .channels.mailbox import read_mailbox
 from .config import Settings, SettingsError

@@ -120,7 +120,7 @@ def load_csv(session: Session, stream: TextIO, *, name: str, now: datetime) -> L
     keys = list(districts)
     session.execute(delete(PostalDistrict).where(PostalDistrict.district_key.in_(keys)))
     session.execute(delete(DirectoryEntry).where(DirectoryEntry.district_key.in_(keys)))
-    for key, district in districts.items():
+    for district in districts.values():
         session.merge(district)
     session.flush()
     session.add_all(e for group in entries.values() for e in group)

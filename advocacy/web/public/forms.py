@@ -58,7 +58,8 @@ class SupporterForm(FlaskForm):
         InputRequired("Enter your email address"), Length(max=254, message="That email address is too long"),
         check_email])
     postal_code = StringField("Postal code", filters=[_strip], validators=[
-        InputRequired("Enter your postal code, like K1P 5J2"), Length(max=10, message="Enter a postal code like K1P 5J2"),
+        InputRequired("Enter your postal code, like K1P 5J2"),
+        Length(max=10, message="Enter a postal code like K1P 5J2"),
         check_postal_code])
     opt_in = BooleanField(default=False)
 

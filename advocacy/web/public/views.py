@@ -36,7 +36,8 @@ def index() -> str:
     return render_template("public/index.html", campaigns=campaigns)
 
 
-def _render_campaign(campaign: Campaign, form: SupporterForm, *, problem: str = "", status: int = 200) -> tuple[str, int]:
+def _render_campaign(campaign: Campaign, form: SupporterForm, *, problem: str = "",
+                     status: int = 200) -> tuple[str, int]:
     count = count_actions(db_session(), campaign.slug) if campaign.listed else None
     text = campaign.texts()
     return render_template(

@@ -1,0 +1,54 @@
+"""A person signs a petition and sends a letter through the real forms in headless Chromium."""
+
+from __future__ import annotations
+
+import pytest
+
+from advocacy.channels import build_channel
+from advocacy.channels.mailbox import read_mailbox
+from advocacy.worker import Worker
+
+pytestmark = pytest.mark.browser
+
+
+def test_sign_petition_then_send_letter_and_it_arrives(page, live_server, ctx):
+    page.goto(f"{live_server}/campaigns/the-rich-and-the-rest-of-us")
+    page.get_by_label("First name").fill("Maya")
+    page.get_by_label("Last name").fill("Okafor")
+    page.get_by_label("Email address").fill("maya@example.com")
+    page.get_by_label("Postal code").fill("p7b 1a1")
+    page.get_by_role("button", name="Sign the petition").click()
+    page.wait_for_url("**/thanks")
+    assert page.get_by_role("heading", name="Thank you for signing").is_visible()
+    assert "1 of 10,000 signatures" in page.locator(".progress-label").inner_text()
+
+    page.goto(f"{live_server}/campaigns/stop-offshoring")
+    page.get_by_label("First name").fill("Maya")
+    page.get_by_label("Last name").fill("Okafor")
+    page.get_by_label("Email address").fill("maya@example.com")
+    page.get_by_label("Postal code").fill("M5V 3L9")
+    page.get_by_role("button", name="Preview my letter").click()
+    assert page.get_by_role("heading", name="Check your letter").is_visible()
+    page.get_by_label("Your letter").fill("I work in public IT in Toronto, and offshoring has cost my team its jobs.")
+    page.get_by_role("button", name="Send my letter to 2 representatives").click()
+    page.wait_for_url("**/thanks?sent=2")
+    assert page.get_by_role("heading", name="Your letter is on its way").is_visible()
+
+    report = Worker(ctx, build_channel(ctx.settings)).run_once()
+    assert report.sent == 2
+    received = {str(m["To"]): m for _path, m in read_mailbox(ctx.settings.mailbox_path)}
+    mpp = received["Alex Demo-Martin <mpp.spadina-fort-york@demo.invalid>"]
+    assert str(mpp["Reply-To"]) == "Maya Okafor <maya@example.com>"
+    assert "offshoring has cost my team its jobs" in mpp.get_content()
+
+
+def test_error_summary_takes_focus_and_links_to_the_field(page, live_server):
+    page.goto(f"{live_server}/campaigns/the-rich-and-the-rest-of-us")
+    page.get_by_label("Postal code").fill("Z9Z 9Z9")
+    page.get_by_role("button", name="Sign the petition").click()
+    summary = page.locator("[data-error-summary]")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    summary.get_by_role("link", name="Enter your first name").click()
+    assert page.evaluate("document.activeElement.id") == "first_name"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling

@@ -1,0 +1,98 @@
+"""Writing a letter: preview who gets it and what they read, edit, send; the outbox gets one row per office."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from advocacy.models import Action, Delivery
+
+from ..conftest import post_form
+
+URL = "/campaigns/stop-offshoring"
+ME = {"first_name": "Bo", "last_name": "Li", "email": "bo@example.com", "postal_code": "k1p5j2"}
+
+
+def deliveries(db) -> list[Delivery]:
+    with db.transaction() as session:
+        return list(session.scalars(select(Delivery).order_by(Delivery.id)))
+
+
+def test_letter_page_asks_for_details_first(client):
+    page = client.get(URL).get_data(as_text=True)
+    assert "Write to your MPP" in page
+    assert "Preview my letter" in page
+
+
+def test_preview_shows_recipients_and_exact_text_without_storing_anything(client, db):
+    response = post_form(client, URL, {**ME, "intent": "preview"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Sam Demo-Tremblay</strong>, MPP, Ottawa Centre" in page
+    assert "Emerson Demo-Service</strong>, Minister of Public and Business Service Delivery" in page
+    assert "Dear Sam Demo-Tremblay," in page and "Dear Emerson Demo-Service," in page
+    assert "Sincerely,\nBo Li\nK1P 5J2\nbo@example.com" in page
+    assert "Send my letter to 2 representatives" in page
+    assert 'name="subject"' in page and 'name="body"' in page  # the campaign lets supporters edit
+    assert deliveries(db) == []
+
+
+def test_sending_creates_the_letter_and_one_delivery_per_office_together(client, db):
+    response = post_form(client, URL, {**ME, "intent": "send"})
+    assert response.status_code == 303
+    assert "Your letter is on its way" in client.get(response.location).get_data(as_text=True)
+    rows = deliveries(db)
+    assert sorted(d.recipient_email for d in rows) == [
+        "minister.service-delivery@demo.invalid", "mpp.ottawa-centre@demo.invalid"]
+    assert {d.status for d in rows} == {"queued"}
+    assert len({d.message_id for d in rows}) == 2
+    assert all(d.reply_to_address == "bo@example.com" and d.reply_to_name == "Bo Li" for d in rows)
+    mpp = next(d for d in rows if d.recipient_office == "MPP")
+    assert (mpp.recipient_district, mpp.match) == ("Ottawa Centre", "postal area")
+    with db.transaction() as session:
+        action = session.scalars(select(Action)).one()
+        assert (action.kind, action.district, action.postal_code) == ("letter", "Ottawa Centre", "K1P5J2")
+
+
+def test_edited_text_is_sent_verbatim(client, db):
+    edits = {"subject": "My own subject {{ 7*7 }}", "body": "In my own words: {{ supporter.name }} <b>hi</b>"}
+    preview = post_form(client, URL, {**ME, **edits, "intent": "preview"}).get_data(as_text=True)
+    assert "In my own words: {{ supporter.name }} &lt;b&gt;hi&lt;/b&gt;" in preview
+    post_form(client, URL, {**ME, **edits, "intent": "send"})
+    for row in deliveries(db):
+        assert row.subject == "My own subject {{ 7*7 }}"
+        assert "In my own words: {{ supporter.name }} <b>hi</b>" in row.body
+        assert row.body.startswith("Dear ")
+
+
+def test_over_long_letter_is_refused_beside_the_field(client, db):
+    response = post_form(client, URL, {**ME, "subject": "Hi", "body": "x" * 5001, "intent": "send"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "keep it under 5,000" in page and 'href="#body"' in page
+    assert deliveries(db) == []
+
+
+def test_unknown_postal_area_is_explained(client, db):
+    response = post_form(client, URL, {**ME, "postal_code": "X0A 0A0", "intent": "send"})
+    page = response.get_data(as_text=True)
+    assert "have representatives for the postal area X0A yet" in page
+    assert 'href="#postal_code"' in page
+    assert deliveries(db) == []
+
+
+def test_change_my_details_goes_back_to_the_form_with_answers(client):
+    page = post_form(client, URL, {**ME, "intent": "edit"}).get_data(as_text=True)
+    assert "Preview my letter" in page and 'value="Bo"' in page
+
+
+def test_each_send_is_a_new_letter(client, db):
+    post_form(client, URL, {**ME, "intent": "send"})
+    post_form(client, URL, {**ME, "intent": "send"})
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Action)) == 2
+    assert len(deliveries(db)) == 4
+
+
+def test_nothing_is_sent_inside_the_request(client, ctx):
+    post_form(client, URL, {**ME, "intent": "send"})
+    assert not ctx.settings.mailbox_path.exists() or not any(ctx.settings.mailbox_path.iterdir())

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .schema import Campaign
+from .schema import Campaign, CampaignRuleError
 
 SUFFIX = ".toml"
 
@@ -57,53 +57,67 @@ def _hint(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _describe(error: dict[str, Any]) -> tuple[str, str]:
+def _describe(error: dict[str, Any]) -> list[tuple[str, str]]:
+    """One pydantic error as (field path, message) pairs; a ``CampaignRuleError`` holds several."""
     loc = [str(part) for part in error["loc"] if part not in {"representative", "official"}]
     # Drop the "function-after[...]" noise pydantic adds for model validators.
     loc = [part for part in loc if not part.startswith("function-")]
     path = ".".join(loc) or "(file)"
     kind = error["type"]
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, CampaignRuleError):
+        return [(".".join([*loc, *map(str, where)]), message) for where, message in cause.problems]
     if kind == "extra_forbidden":
-        return path, "unknown field" + _hint(loc[-1], _KNOWN_FIELDS)
+        return [(path, "unknown field" + _hint(loc[-1], _KNOWN_FIELDS))]
     if kind == "missing":
-        return path, "required field is missing"
+        return [(path, "required field is missing")]
     if kind == "literal_error":
         expected = re.findall(r"'([^']*)'", error.get("ctx", {}).get("expected", ""))
-        return path, f"must be one of {', '.join(expected)}" + _hint(str(error.get("input")), expected)
-    if kind == "union_tag_invalid":
-        return path, "type must be 'representative' or 'official'"
+        return [(path, f"must be one of {', '.join(expected)}" + _hint(str(error.get("input")), expected))]
+    if kind in {"union_tag_invalid", "union_tag_not_found"}:
+        tag = error.get("ctx", {}).get("tag", "")
+        hint = _hint(str(tag), ["representative", "official"]) if tag else ""
+        return [(f"{path}.type", "must be 'representative' or 'official'" + hint)]
+    if kind in {"bool_type", "bool_parsing"}:
+        return [(path, "must be true or false, without quotes")]
+    if kind in {"int_type", "int_parsing", "int_from_float"}:
+        return [(path, "must be a whole number, without quotes")]
     if kind == "string_pattern_mismatch" and loc and loc[-1] in {"slug", "office"}:
-        return path, "use lower-case letters, digits and hyphens only, like 'stop-offshoring'"
-    message = error["msg"]
-    message = message.removeprefix("Value error, ")
-    return path, message[0].lower() + message[1:] if message else message
+        return [(path, "use lower-case letters, digits and hyphens only, like 'stop-offshoring'")]
+    message = error["msg"].removeprefix("Value error, ")
+    return [(path, message[0].lower() + message[1:] if message else message)]
 
 
-def load_campaign_text(text: str, name: str) -> Campaign:
-    """Parse and validate one campaign's TOML text; raise ``CampaignFileError`` naming ``name``."""
+def load_campaign_text(text: str, name: str, *, slug: str | None = None) -> Campaign:
+    """Parse and validate one campaign's TOML text; raise ``CampaignFileError`` naming ``name``.
+
+    ``slug``, when given, is the slug the file must declare (a file's slug is its name).
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CampaignFileError([f"{name}: (syntax): {exc}"]) from exc
+    problems = []
+    # Checked before validation so a file with other problems still reports this one.
+    if slug is not None and isinstance(data.get("slug"), str) and data["slug"] != slug:
+        problems.append(f"{name}: slug: {data['slug']!r} must match the file name {slug!r}")
     try:
-        return Campaign.model_validate(data)
+        campaign = Campaign.model_validate(data)
     except ValidationError as exc:
-        problems = []
         for error in exc.errors(include_url=False):
-            path, message = _describe(error)
-            problems.append(f"{name}: {path}: {message}")
-        raise CampaignFileError(problems) from exc
+            problems.extend(f"{name}: {path}: {message}" for path, message in _describe(error))
+    if problems:
+        raise CampaignFileError(problems)
+    return campaign
 
 
 def load_file(path: Path) -> Campaign:
+    """Load one campaign file, whose slug must be its file name without ``.toml``."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CampaignFileError([f"{path.name}: (file): cannot read: {exc}"]) from exc
-    campaign = load_campaign_text(text, path.name)
-    if campaign.slug != path.stem:
-        raise CampaignFileError([f"{path.name}: slug: {campaign.slug!r} must match the file name {path.stem!r}"])
-    return campaign
+    return load_campaign_text(text, path.name, slug=path.stem)
 
 
 def load_directory(directory: Path) -> list[Campaign]:

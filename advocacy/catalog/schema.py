@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -14,6 +16,16 @@ CAMPAIGN_TZ = ZoneInfo("America/Toronto")
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+Phase = Literal["draft", "upcoming", "open", "paused", "closed"]
+Problem = tuple[tuple[str | int, ...], str]  # (field path, what is wrong)
+
+
+class CampaignRuleError(ValueError):
+    """Rules that span several fields, each reported at its own field path (see loader._describe)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {message}" for loc, message in problems))
+        self.problems = problems
 
 
 class _Strict(BaseModel):
@@ -77,9 +89,10 @@ class OfficialTarget(_Strict):
 
     @model_validator(mode="after")
     def _all_or_none(self) -> OfficialTarget:
-        given = [self.name is not None, self.title is not None, self.email is not None]
-        if any(given) and not all(given):
-            raise ValueError("give name, title and email together, or none of them to use the directory")
+        missing = [field for field in ("name", "title", "email") if getattr(self, field) is None]
+        if missing and len(missing) < 3:
+            raise ValueError(f"{' and '.join(missing)} missing: give name, title and email together, "
+                             f"or none of them to look the office up in the directory")
         return self
 
 
@@ -93,41 +106,71 @@ class Campaign(_Strict):
     visibility: Literal["public", "private"] = "public"
     opens: date | None = None
     closes: date | None = None
-    goal: Annotated[int, Field(ge=1, le=100_000_000)]
-    editable: bool = False
+    # Strict: a goal or a flag written as a string ("5000", "yes") is a mistake worth reporting, not guessing.
+    goal: Annotated[int, Field(strict=True, ge=1, le=100_000_000)]
+    editable: Annotated[bool, Field(strict=True)] = False
     text: Texts
     targets: tuple[Target, ...] = ()
     letters: dict[Slug, LetterVersion] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> Campaign:
+        problems = [*self._date_problems(), *self._target_problems(), *self._letter_problems()]
+        if problems:
+            raise CampaignRuleError(problems)
+        return self
+
+    def _date_problems(self) -> Iterator[Problem]:
         if self.opens and self.closes and self.closes < self.opens:
-            raise ValueError("closes must not be before opens")
+            yield ("closes",), f"{self.closes} is before opens ({self.opens})"
+
+    def _target_problems(self) -> Iterator[Problem]:
+        first: dict[str, int] = {}
+        for index, target in enumerate(self.targets):
+            key = f"{target.type}:{target.level if isinstance(target, RepresentativeTarget) else target.office}"
+            if key in first:
+                yield ("targets", index), f"repeats targets.{first[key]}"
+            first.setdefault(key, index)
+        if self.kind == "letter" and not self.targets:
+            yield ("targets",), "a letter campaign needs at least one [[targets]] entry"
+
+    def _letter_problems(self) -> Iterator[Problem]:
         if self.kind == "petition":
             if self.letters:
-                raise ValueError("a petition has no letter versions: remove [letters]")
+                yield ("letters",), "a petition has no letter versions: remove [letters]"
             if self.editable:
-                raise ValueError("editable applies to letters only")
-            return self
-        if not self.targets:
-            raise ValueError("a letter campaign needs at least one target")
+                yield ("editable",), "applies to letter campaigns only"
+            return
         if not self.letters:
-            raise ValueError("a letter campaign needs at least one letter version under [letters]")
-        used = {t.letter for t in self.targets}
-        for target in self.targets:
+            yield ("letters",), "a letter campaign needs at least one letter version, like [letters.default.en]"
+            return
+        for index, target in enumerate(self.targets):
             if target.letter not in self.letters:
-                raise ValueError(f"target letter {target.letter!r} is not a letter version "
-                                 f"(have: {', '.join(sorted(self.letters))})")
-        unused = sorted(set(self.letters) - used)
-        if unused:
-            raise ValueError(f"letter version {unused[0]!r} is not used by any target")
-        if self.editable and len(self.letters) != 1:
-            raise ValueError("supporters can edit a letter only when the campaign has one letter version")
-        if self.editable and any("target" in text.body for v in self.letters.values()
-                                 for text in (v.en, v.fr) if text):
-            raise ValueError("an editable letter body cannot name the target (each office gets the same body): "
-                             "put target placeholders in the greeting or subject")
-        return self
+                close = difflib.get_close_matches(target.letter, list(self.letters), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else f" (have: {', '.join(sorted(self.letters))})"
+                yield ("targets", index, "letter"), f"{target.letter!r} is not a letter version{hint}"
+        used = {t.letter for t in self.targets}
+        for key in sorted(set(self.letters) - used):
+            yield ("letters", key), "this letter version is not used by any target"
+        if self.editable:
+            yield from self._editable_problems()
+
+    def _editable_problems(self) -> Iterator[Problem]:
+        if len(self.letters) != 1:
+            yield ("editable",), "supporters can edit a letter only when the campaign has one letter version"
+            return
+        # The supporter edits one subject and body before we know who they are or which offices it goes to,
+        # and the same text goes to every office: only the greeting is filled in per office.
+        for key, version in self.letters.items():
+            for lang, text in (("en", version.en), ("fr", version.fr)):
+                for field in ("subject", "body"):
+                    personal = sorted(p for p in check_letter_template(getattr(text, field) if text else "")
+                                      if not p.startswith("campaign."))
+                    if personal:
+                        yield (("letters", key, lang, field),
+                               f"an editable letter cannot use {{{{ {personal[0]} }}}} here (supporters edit one "
+                               f"text before their offices are known): put target placeholders in the greeting")
+
 
     # -- derived facts -------------------------------------------------
     @property
@@ -138,12 +181,24 @@ class Campaign(_Strict):
     def title(self) -> str:
         return self.text.en.title
 
+    def phase(self, now: datetime) -> Phase:
+        """Where the campaign stands at ``now``: its status, with a live campaign's dates read in Toronto.
+
+        ``opens`` and ``closes`` are whole days, both included: a campaign closing on 31 March takes
+        actions until midnight at the end of 31 March, Toronto time.
+        """
+        if self.status != "live":
+            return self.status
+        today = now.astimezone(CAMPAIGN_TZ).date()
+        if self.opens and today < self.opens:
+            return "upcoming"
+        if self.closes and today > self.closes:
+            return "closed"
+        return "open"
+
     def is_open(self, now: datetime) -> bool:
         """Live, and today (in Toronto) is within the campaign's dates."""
-        if self.status != "live":
-            return False
-        today = now.astimezone(CAMPAIGN_TZ).date()
-        return not ((self.opens and today < self.opens) or (self.closes and today > self.closes))
+        return self.phase(now) == "open"
 
     def texts(self, lang: str = "en") -> CampaignText:
         return (self.text.fr if lang == "fr" else None) or self.text.en

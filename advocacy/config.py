@@ -43,6 +43,20 @@ class Settings:
     retry_base_seconds: float = 30.0
     retry_cap_seconds: float = 1800.0
     max_attempts: int = 8
+    # Finding representatives (see services/lookup.py). Represent allows 60 calls a minute in all.
+    represent_url: str = ""  # "" = no live lookups; the local directory answers alone
+    redis_url: str = ""  # "" = the Represent rate limiter lives in the database
+    represent_timeout_seconds: float = 3.0
+    represent_retries: int = 2
+    represent_rate_per_minute: int = 50
+    represent_burst: int = 5
+    represent_breaker_failures: int = 3
+    represent_breaker_seconds: float = 60.0
+    represent_sets: tuple[str, ...] = ("house-of-commons", "ontario-legislature")
+    postcode_ttl_days: float = 90.0
+    postcode_not_found_hours: float = 24.0
+    directory_max_age_days: int = 180
+    api_rate_per_minute: int = 60
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -71,6 +85,17 @@ class Settings:
             raise SettingsError("ADVOCACY_SECRET_KEY must be at least 32 characters in production")
         if self.max_letter_chars < 100:
             raise SettingsError("ADVOCACY_MAX_LETTER_CHARS must be at least 100")
+        if "represent" in self.providers and not self.represent_url:
+            raise SettingsError("ADVOCACY_PROVIDERS names represent but ADVOCACY_REPRESENT_URL is not set")
+        if not 0 < self.represent_timeout_seconds <= 3:
+            raise SettingsError("ADVOCACY_REPRESENT_TIMEOUT_SECONDS must be more than 0 and at most 3")
+        if not 0 <= self.represent_retries <= 2:
+            raise SettingsError("ADVOCACY_REPRESENT_RETRIES must be 0, 1 or 2")
+        # A token bucket lets through at most burst + rate calls in any minute: keep that under Represent's 60.
+        if self.represent_rate_per_minute < 1 or self.represent_burst < 1 \
+                or self.represent_rate_per_minute + self.represent_burst > 60:
+            raise SettingsError("ADVOCACY_REPRESENT_RATE_PER_MINUTE plus ADVOCACY_REPRESENT_BURST must be "
+                                "between 2 and 60 (Represent allows 60 calls a minute)")
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -93,7 +118,10 @@ class Settings:
 
         defaults = cls()
         instance = Path(get("INSTANCE_DIR") or defaults.instance_dir)
-        providers = tuple(p.strip() for p in get("PROVIDERS", "directory").split(",") if p.strip())
+        represent_url = get("REPRESENT_URL").rstrip("/")
+        default_providers = "represent,directory" if represent_url else "directory"
+        providers = tuple(p.strip() for p in get("PROVIDERS", default_providers).split(",") if p.strip())
+        sets = get("REPRESENT_SETS")
         settings = cls(
             env=get("ENV", "development"),
             database_url=get("DATABASE_URL"),
@@ -112,6 +140,20 @@ class Settings:
             worker_lease_seconds=number("WORKER_LEASE_SECONDS", defaults.worker_lease_seconds),
             worker_poll_seconds=number("WORKER_POLL_SECONDS", defaults.worker_poll_seconds, float),
             max_attempts=number("MAX_ATTEMPTS", defaults.max_attempts),
+            represent_url=represent_url,
+            redis_url=get("REDIS_URL"),
+            represent_timeout_seconds=number("REPRESENT_TIMEOUT_SECONDS", defaults.represent_timeout_seconds, float),
+            represent_retries=number("REPRESENT_RETRIES", defaults.represent_retries),
+            represent_rate_per_minute=number("REPRESENT_RATE_PER_MINUTE", defaults.represent_rate_per_minute),
+            represent_burst=number("REPRESENT_BURST", defaults.represent_burst),
+            represent_breaker_failures=number("REPRESENT_BREAKER_FAILURES", defaults.represent_breaker_failures),
+            represent_breaker_seconds=number("REPRESENT_BREAKER_SECONDS", defaults.represent_breaker_seconds, float),
+            represent_sets=tuple(s.strip() for s in sets.split(",") if s.strip()) if sets
+            else defaults.represent_sets,
+            postcode_ttl_days=number("POSTCODE_TTL_DAYS", defaults.postcode_ttl_days, float),
+            postcode_not_found_hours=number("POSTCODE_NOT_FOUND_HOURS", defaults.postcode_not_found_hours, float),
+            directory_max_age_days=number("DIRECTORY_MAX_AGE_DAYS", defaults.directory_max_age_days),
+            api_rate_per_minute=number("API_RATE_PER_MINUTE", defaults.api_rate_per_minute),
         )
         settings.check()
         return settings

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.errors import InvalidPostalCode
 from ..domain.postal import normalise_postal_code
+from ..domain.slugs import slugify
 from ..domain.types import Level
 from ..models import DirectoryEntry, District, PostalDistrict
 
@@ -49,11 +49,6 @@ class LoadReport:
     districts: int
     entries: int
     postal_codes: int
-
-
-def slugify(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
 
 
 def district_key(level: str, district: str) -> str:

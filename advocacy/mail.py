@@ -2,9 +2,10 @@
 
 Header values that come from supporters (names, subjects) are checked before they reach
 the email package, and the serialized message is parsed again to prove that the header
-set is exactly the one we meant to write. This guards against header injection through
-raw CR/LF, RFC 2047 encoded-words that decode to CR/LF, and Unicode line separators,
-including the known flaws of unpatched CPython 3.11 (CVE-2024-6923, CVE-2026-1299).
+set is exactly the one we meant to write and that each address header carries exactly
+the address we meant. This guards against header injection through raw CR/LF, RFC 2047
+encoded-words that decode to CR/LF, and Unicode line separators, including the known
+flaws of unpatched CPython 3.11 (CVE-2024-6923, CVE-2026-1299).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from email import policy
+from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -23,6 +25,11 @@ from .domain.types import OutgoingMessage
 _ENCODED_WORD = re.compile(r"=\?[^?]*\?[bBqQ]\?", re.ASCII)
 # Characters that end a line somewhere: CR, LF, VT, FF, FS/GS/RS, NEL, LS, PS.
 _LINE_BREAKS = set("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+# Control, format, line/paragraph separators, and lone surrogates (which cannot even be encoded).
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs"}
+# RFC 5322 field names: printable ASCII except the colon.
+_FIELD_NAME = re.compile(r"[!-9;-~]+", re.ASCII)
+_ADDRESS_HEADERS = ("From", "To", "Reply-To")
 
 
 def unsafe_reason(value: str) -> str | None:
@@ -32,8 +39,7 @@ def unsafe_reason(value: str) -> str | None:
     if _ENCODED_WORD.search(value):
         return "contains an encoded-word (=?charset?q?...?=)"
     for ch in value:
-        category = unicodedata.category(ch)
-        if category in {"Cc", "Cf", "Zl", "Zp"} and ch != "\t":
+        if unicodedata.category(ch) in _UNSAFE_CATEGORIES and ch != "\t":
             return f"contains the control or format character U+{ord(ch):04X}"
     return None
 
@@ -57,8 +63,12 @@ def _address(name: str, address: str, what: str) -> Address:
 
 
 def build_email(message: OutgoingMessage) -> bytes:
-    """Serialize ``message`` as RFC 5322 bytes, or raise ``UnsafeHeader``."""
-    email = EmailMessage(policy=policy.SMTP)
+    """Serialize ``message`` as RFC 5322 bytes, or raise ``UnsafeHeader``.
+
+    The result is pure ASCII unless an address is internationalised: such a message is written
+    with UTF-8 headers (RFC 6532) and needs a server that offers SMTPUTF8, because an
+    encoded-word inside an address is not valid and would not reach the mailbox.
+    """
     headers: dict[str, str | Address] = {
         "From": _address(message.from_name, message.from_address, "sender"),
         "To": _address(message.to_name, message.to_address, "recipient"),
@@ -69,21 +79,42 @@ def build_email(message: OutgoingMessage) -> bytes:
     if message.reply_to_address:
         headers["Reply-To"] = _address(message.reply_to_name, message.reply_to_address, "reply-to")
     for name, value in message.extra_headers:
-        headers[clean_header_text(name, "header name")] = clean_header_text(value, name)
-    for name, value in headers.items():
-        email[name] = value
-    email.set_content(message.body, charset="utf-8", cte="quoted-printable")
-    raw = email.as_bytes()
-    _check_roundtrip(raw, set(headers))
+        if not _FIELD_NAME.fullmatch(name) or name.lower() in {key.lower() for key in headers}:
+            raise UnsafeHeader(f"{name!r} cannot be added as a header")
+        headers[name] = clean_header_text(value, name)
+    addresses = {name: value for name, value in headers.items() if isinstance(value, Address)}
+    international = not all(a.addr_spec.isascii() for a in addresses.values())
+    email = EmailMessage(policy=policy.SMTPUTF8 if international else policy.SMTP)
+    try:
+        for name, value in headers.items():
+            email[name] = value
+        email.set_content(message.body, charset="utf-8", cte="quoted-printable")
+        raw = email.as_bytes()
+    except (MessageError, ValueError) as exc:
+        # Patched interpreters refuse to write an unsafe header themselves; report it the same way.
+        raise UnsafeHeader(f"the message cannot be written safely: {exc}") from exc
+    _check_roundtrip(raw, set(headers), addresses)
     return raw
 
 
 _CONTENT_HEADERS = {"content-type", "content-transfer-encoding", "mime-version"}
 
 
-def _check_roundtrip(raw: bytes, expected: set[str]) -> None:
+def _check_roundtrip(raw: bytes, expected: set[str], addresses: dict[str, Address]) -> None:
     parsed = BytesParser(policy=policy.default).parsebytes(raw)
     names = [key.lower() for key in parsed]
     wanted = {key.lower() for key in expected} | _CONTENT_HEADERS
     if sorted(set(names)) != sorted(wanted) or len(names) != len(set(names)):
         raise UnsafeHeader("the message would carry headers we did not write")
+    for name, address in addresses.items():
+        try:
+            found = [_unescape(a.addr_spec) for a in parsed[name].addresses]
+        except (AttributeError, IndexError, ValueError, MessageError) as exc:
+            raise UnsafeHeader(f"the {name} header could not be read back") from exc
+        if found != [address.addr_spec]:
+            raise UnsafeHeader(f"the {name} header would not carry exactly the address we wrote")
+
+
+def _unescape(text: str) -> str:
+    # The parser keeps raw UTF-8 header bytes as surrogate escapes; turn them back into text.
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import policy
@@ -33,7 +34,6 @@ class MailboxChannel:
 
     @contextmanager
     def batch(self) -> Iterator[MailboxChannel]:
-        self.directory.mkdir(parents=True, exist_ok=True)
         yield self
 
     def send(self, message: OutgoingMessage) -> None:
@@ -42,11 +42,14 @@ class MailboxChannel:
         except UnsafeHeader as exc:
             raise ChannelError(str(exc), permanent=True) from exc
         target = self.directory / mailbox_filename(message.message_id)
-        partial = target.with_suffix(".tmp")
+        # A name of its own per write, so two workers writing the same message never share a partial file.
+        partial = target.with_name(f"{target.stem}.{secrets.token_hex(4)}.tmp")
         try:
+            self.directory.mkdir(parents=True, exist_ok=True)
             partial.write_bytes(raw)
             os.replace(partial, target)  # atomic: a reader never sees half a message
         except OSError as exc:
+            partial.unlink(missing_ok=True)
             raise ChannelError(f"cannot write to the mailbox: {exc}", permanent=False) from exc
 
 

@@ -1,8 +1,12 @@
 """SMTP delivery with one connection reused across a batch.
 
 4xx replies, refused connections, timeouts and dropped connections are temporary;
-5xx replies are permanent. Each message is sent to one recipient, so a refused
-recipient always surfaces as an exception rather than a partial success.
+5xx replies to a message are permanent. Each message is sent to one recipient, so a
+refused recipient always surfaces as an exception rather than a partial success.
+
+Failing to reach or log in to the relay says nothing about the message, so it is always
+temporary; and once it has failed, the rest of the batch fails at once instead of
+connecting again for every message (a relay that is down is not hammered).
 """
 
 from __future__ import annotations
@@ -47,23 +51,25 @@ class SmtpTarget:
         )
 
 
-def _classify(exc: BaseException) -> ChannelError:
-    code = getattr(exc, "smtp_code", None)
+def _reply(exc: BaseException) -> tuple[int | None, str]:
+    """The SMTP reply code and text behind ``exc``, if the server answered at all."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [c for c, _ in exc.recipients.values()]
-        code = codes[0] if codes else None
-    if isinstance(code, int) and 500 <= code < 600:
-        return ChannelError(f"SMTP {code}: {_reply_text(exc)}", permanent=True)
-    if isinstance(code, int):
-        return ChannelError(f"SMTP {code}: {_reply_text(exc)}", permanent=False)
-    return ChannelError(f"{type(exc).__name__}: {exc}", permanent=False)
+        # One recipient per message, so there is exactly one reply.
+        code, text = next(iter(exc.recipients.values()), (None, b""))
+    else:
+        code, text = getattr(exc, "smtp_code", None), getattr(exc, "smtp_error", b"")
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return (code if isinstance(code, int) else None), " ".join(str(text or exc).split())[:300]
 
 
-def _reply_text(exc: BaseException) -> str:
-    error = getattr(exc, "smtp_error", b"")
-    if isinstance(error, bytes):
-        error = error.decode("utf-8", "replace")
-    return str(error or exc)[:300]
+def _classify(exc: BaseException) -> ChannelError:
+    code, text = _reply(exc)
+    if code is not None:
+        return ChannelError(f"SMTP {code}: {text}", permanent=500 <= code < 600)
+    # The server cannot take this message at all (an internationalised address without SMTPUTF8).
+    permanent = isinstance(exc, smtplib.SMTPNotSupportedError)
+    return ChannelError(f"{type(exc).__name__}: {text}", permanent=permanent)
 
 
 class SmtpChannel:
@@ -88,10 +94,14 @@ class SmtpChannel:
             client: smtplib.SMTP = smtplib.SMTP_SSL(t.host, t.port, timeout=self.timeout, context=context)
         else:
             client = smtplib.SMTP(t.host, t.port, timeout=self.timeout)
-        if t.starttls:
-            client.starttls(context=context)
-        if t.username:
-            client.login(t.username, t.password)
+        try:
+            if t.starttls:
+                client.starttls(context=context)
+            if t.username:
+                client.login(t.username, t.password)
+        except BaseException:
+            client.close()  # do not leak the socket when STARTTLS or the login fails
+            raise
         return client
 
 
@@ -99,6 +109,7 @@ class _SmtpBatch:
     def __init__(self, channel: SmtpChannel) -> None:
         self.channel = channel
         self.client: smtplib.SMTP | None = None
+        self.unreachable = ""  # why the server could not be reached, once it could not
 
     def send(self, message: OutgoingMessage) -> None:
         try:
@@ -106,10 +117,11 @@ class _SmtpBatch:
         except UnsafeHeader as exc:
             raise ChannelError(str(exc), permanent=True) from exc
         envelope_from = message.return_path or message.from_address
+        # Internationalised addresses need SMTPUTF8; build_email writes bytes beyond ASCII only for them.
+        utf8 = not (raw.isascii() and envelope_from.isascii() and message.to_address.isascii())
+        client = self._client()
         try:
-            if self.client is None:
-                self.client = self.channel.connect()
-            self.client.sendmail(envelope_from, [message.to_address], raw)
+            client.sendmail(envelope_from, [message.to_address], raw, mail_options=["SMTPUTF8"] if utf8 else [])
         except (smtplib.SMTPException, OSError) as exc:
             error = _classify(exc)
             if not error.permanent or isinstance(exc, smtplib.SMTPServerDisconnected):
@@ -117,6 +129,22 @@ class _SmtpBatch:
             else:
                 self._reset()
             raise error from exc
+        except BaseException:
+            self.close()  # the session is in an unknown state
+            raise
+
+    def _client(self) -> smtplib.SMTP:
+        if self.unreachable:
+            raise ChannelError(self.unreachable, permanent=False)
+        if self.client is None:
+            t = self.channel.target
+            try:
+                self.client = self.channel.connect()
+            except (smtplib.SMTPException, OSError) as exc:
+                _code, text = _reply(exc)
+                self.unreachable = f"cannot use the SMTP server {t.host}:{t.port}: {type(exc).__name__}: {text}"
+                raise ChannelError(self.unreachable, permanent=False) from exc
+        return self.client
 
     def _reset(self) -> None:
         try:

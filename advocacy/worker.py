@@ -9,22 +9,50 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .channels import Channel
 from .context import AppContext
 from .domain.errors import ChannelError
+from .models import Delivery
 from .models.base import utcnow
-from .services.deliveries import RetryPolicy, claim_due, outgoing_message, record_failure, record_sent
+from .services.deliveries import (
+    RetryPolicy,
+    claim_due,
+    outgoing_message,
+    record_failure,
+    record_sent,
+    release_claim,
+)
 
 log = logging.getLogger(__name__)
+
+# Errors that mean "the database is busy or unreachable for now", not "this code is wrong".
+DATABASE_TROUBLE = (OperationalError, InterfaceError, PoolTimeout)
+NAME_LENGTH = 80  # the width of deliveries.claimed_by
+CLAIM_TRIES = 20  # consecutive failed claims before run_once gives up until the next poll
+RECORD_TRIES = 20
+
+
+def default_name() -> str:
+    """host:pid:random, unique per worker object.
+
+    Leases are checked by name, so two workers must never share one, even in one thread
+    of one process: otherwise a late result from one could overwrite the other's.
+    """
+    suffix = f":{os.getpid()}:{secrets.token_hex(4)}"
+    return socket.gethostname()[: NAME_LENGTH - len(suffix)] + suffix
 
 
 @dataclass
@@ -32,6 +60,7 @@ class WorkerReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    released: int = 0
     database_errors: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -45,63 +74,117 @@ class Worker:
                  clock: Callable[[], datetime] = utcnow) -> None:
         self.ctx = ctx
         self.channel = channel
-        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10000}"
+        self.name = name or default_name()
+        if len(self.name) > NAME_LENGTH:
+            raise ValueError(f"a worker name has at most {NAME_LENGTH} characters")
         self.clock = clock
         s = ctx.settings
         self.policy = RetryPolicy(s.retry_base_seconds, s.retry_cap_seconds, s.max_attempts)
         self.stopping = threading.Event()
 
+    def stop(self) -> None:
+        """Finish the message in flight, give back the rest of the batch, and return."""
+        self.stopping.set()
+
     def run_once(self, report: WorkerReport | None = None) -> WorkerReport:
         """Send everything that is due now, then return."""
         report = report or WorkerReport()
+        failed_claims = 0
         while not self.stopping.is_set():
             try:
                 claimed = self._claim()
-            except OperationalError as exc:
+            except DATABASE_TROUBLE as exc:
                 report.database_errors += 1
+                failed_claims += 1
                 log.warning("claim failed, backing off: %s", type(exc).__name__)
+                if failed_claims >= CLAIM_TRIES:
+                    break  # try again at the next poll rather than spin here for ever
                 self.stopping.wait(0.5)
                 continue
+            failed_claims = 0
             if not claimed:
                 break
             self._send_batch(claimed, report)
         return report
 
     def run_forever(self) -> None:
-        """Poll until SIGTERM or SIGINT; the message in flight is finished first."""
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: self.stopping.set())
+        """Poll until SIGTERM or SIGINT (or ``stop()``); the message in flight is finished and recorded first."""
+        restore = self._catch_signals()
         log.info("worker %s started", self.name)
-        while not self.stopping.is_set():
-            report = self.run_once()
-            if report.handled:
-                log.info("worker %s: %d sent, %d to retry, %d failed", self.name, report.sent, report.retried,
-                         report.failed)
-            self.stopping.wait(self.ctx.settings.worker_poll_seconds)
+        try:
+            while not self.stopping.is_set():
+                report = self.run_once()
+                if report.handled:
+                    log.info("worker %s: %d sent, %d to retry, %d failed", self.name, report.sent,
+                             report.retried, report.failed)
+                self.stopping.wait(self.ctx.settings.worker_poll_seconds)
+        finally:
+            restore()
+        log.info("worker %s stopped", self.name)
 
-    def _claim(self) -> list:  # noqa: ANN401 - detached Delivery rows
+    def _catch_signals(self) -> Callable[[], None]:
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None  # only the main thread may set handlers; the caller stops us with stop()
+        signals = (signal.SIGTERM, signal.SIGINT)
+        previous = {sig: signal.getsignal(sig) for sig in signals}
+
+        def handle(signum: int, _frame: Any) -> None:  # noqa: ANN401 - a frame object
+            log.info("worker %s stopping on signal %d", self.name, signum)
+            self.stop()
+
+        for sig in signals:
+            signal.signal(sig, handle)
+
+        def restore() -> None:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+        return restore
+
+    def _claim(self) -> list[Delivery]:
         s = self.ctx.settings
         with self.ctx.db.transaction() as session:
             return claim_due(session, worker=self.name, now=self.clock(), limit=s.worker_batch,
                              lease_seconds=s.worker_lease_seconds)
 
-    def _send_batch(self, deliveries: list, report: WorkerReport) -> None:
+    def _send_batch(self, deliveries: list[Delivery], report: WorkerReport) -> None:
         s = self.ctx.settings
+        pending = list(deliveries)
         with self.channel.batch() as sender:
-            for delivery in deliveries:
-                if self.stopping.is_set():
-                    return  # the rest come back when their lease ends
-                message = outgoing_message(delivery, from_address=s.from_address, org_name=s.org_name)
+            while pending:
+                delivery = pending[0]
+                # Once the lease has run out another worker may own the row: sending it here could duplicate it.
+                if self.stopping.is_set() or self.clock() >= delivery.claimed_until:
+                    break
+                pending.pop(0)
                 try:
+                    message = outgoing_message(delivery, from_address=s.from_address, org_name=s.org_name)
                     sender.send(message)
                 except ChannelError as exc:
                     self._record(report, delivery.id, error=str(exc), permanent=exc.permanent)
+                except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
+                    # Counted as a temporary failure, so the attempt budget still ends it as a dead letter.
+                    log.exception("delivery %s failed unexpectedly", delivery.id)
+                    self._record(report, delivery.id, error=f"{type(exc).__name__}: {exc}", permanent=False)
                 else:
                     self._record(report, delivery.id)
+        if pending:
+            self._release(pending, report)
+
+    def _release(self, deliveries: list[Delivery], report: WorkerReport) -> None:
+        """Hand unsent rows back now rather than leave them locked until the lease ends."""
+        try:
+            with self.ctx.db.transaction() as session:
+                for delivery in deliveries:
+                    report.released += release_claim(session, delivery.id, worker=self.name, now=self.clock())
+        except DATABASE_TROUBLE as exc:
+            report.database_errors += 1
+            log.warning("could not release %d deliveries (%s); their lease will", len(deliveries),
+                        type(exc).__name__)
 
     def _record(self, report: WorkerReport, delivery_id: int, *, error: str | None = None,
                 permanent: bool = False) -> None:
-        for attempt in range(20):
+        for attempt in range(RECORD_TRIES):
             try:
                 with self.ctx.db.transaction() as session:
                     if error is None:
@@ -115,9 +198,10 @@ class Worker:
                         report.retried += state == "retry"
                         report.errors.append(error)
                     return
-            except OperationalError as exc:
+            except DATABASE_TROUBLE as exc:
                 report.database_errors += 1
                 log.warning("recording delivery %s failed (%s), retrying", delivery_id, type(exc).__name__)
-                self.stopping.wait(min(0.1 * 2 ** attempt, 2.0))
+                # A plain sleep, not stopping.wait(): a stopping worker must still record what it sent.
+                time.sleep(min(0.1 * 2 ** attempt, 2.0))
         # Give up recording; the lease will expire and the delivery will be sent again with the same Message-ID.
         log.error("could not record the outcome of delivery %s", delivery_id)

@@ -19,7 +19,9 @@ class DeliveryState(StrEnum):
 S = DeliveryState
 ALLOWED: dict[DeliveryState, frozenset[DeliveryState]] = {
     S.QUEUED: frozenset({S.SENDING, S.CANCELLED}),
-    S.SENDING: frozenset({S.SENT, S.RETRY, S.FAILED, S.SENDING}),  # SENDING->SENDING: lease expired, reclaimed
+    # SENDING->SENDING: the lease ran out and another worker reclaimed it.
+    # SENDING->QUEUED/RETRY without an attempt: a stopping worker gives back what it did not send.
+    S.SENDING: frozenset({S.SENT, S.RETRY, S.FAILED, S.SENDING, S.QUEUED}),
     S.RETRY: frozenset({S.SENDING, S.CANCELLED}),
     S.FAILED: frozenset({S.QUEUED, S.CANCELLED}),  # staff retry or cancel a dead letter
     S.SENT: frozenset(),

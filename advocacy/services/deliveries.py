@@ -28,7 +28,8 @@ class RetryPolicy:
 
     def delay(self, attempts: int, rng: random.Random | None = None) -> float:
         """Exponential back-off with full jitter, never less than a second (no tight loops)."""
-        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** max(attempts - 1, 0))
+        # Clamp the exponent: past 2**62 the float product overflows, and the cap is reached long before.
+        ceiling = min(self.cap_seconds, self.base_seconds * 2.0 ** min(max(attempts - 1, 0), 62))
         return max(1.0, (rng or random).uniform(0, ceiling))  # noqa: S311 - jitter, not security
 
 
@@ -84,7 +85,8 @@ def claim_due(session: Session, *, worker: str, now: datetime, limit: int, lease
     ).all()
     if not claimed_ids:
         return []
-    return list(session.scalars(select(Delivery).where(Delivery.id.in_(claimed_ids)).order_by(Delivery.id)))
+    return list(session.scalars(select(Delivery).where(Delivery.id.in_(claimed_ids)).order_by(Delivery.id)
+                                .execution_options(populate_existing=True)))
 
 
 def _owned(session: Session, delivery_id: int, worker: str) -> Delivery | None:
@@ -119,6 +121,21 @@ def record_failure(session: Session, delivery_id: int, *, worker: str, error: st
     return S.RETRY
 
 
+def release_claim(session: Session, delivery_id: int, *, worker: str, now: datetime) -> bool:
+    """Give back a claimed delivery that was never attempted (the worker is stopping, or its lease ran out).
+
+    It is due again at once, and the attempt counted by the claim is taken back.
+    """
+    delivery = _owned(session, delivery_id, worker)
+    if delivery is None:
+        return False
+    delivery.attempts = max(delivery.attempts - 1, 0)
+    transition(session, delivery, S.RETRY if delivery.attempts else S.QUEUED, reason="released unsent by the worker",
+               now=now)
+    delivery.next_attempt_at, delivery.claimed_until = now, None
+    return True
+
+
 def outgoing_message(delivery: Delivery, *, from_address: str, org_name: str) -> OutgoingMessage:
     """The email for a delivery: from the organisation on the supporter's behalf, replies to the supporter."""
     sender = f"{delivery.reply_to_name} via {org_name}" if delivery.reply_to_name else org_name
@@ -149,19 +166,24 @@ def count_by_status(session: Session, campaign: str | None = None) -> dict[str, 
     return {status: count for status, count in session.execute(query)}
 
 
-def retry_delivery(session: Session, delivery_id: int, *, now: datetime, by: str = "staff") -> Delivery:
-    """Put a dead letter back in the queue, due now."""
+def _staff_transition(session: Session, delivery_id: int, new: DeliveryState, *, reason: str,
+                      now: datetime) -> Delivery:
     delivery = session.get(Delivery, delivery_id)
     if delivery is None:
-        raise InvalidTransition(f"no delivery {delivery_id}")
-    transition(session, delivery, S.QUEUED, reason=f"retried by {by}", now=now)
+        raise InvalidTransition(f"there is no delivery {delivery_id}")
+    try:
+        transition(session, delivery, new, reason=reason, now=now)
+    except InvalidTransition as exc:
+        raise InvalidTransition(f"delivery {delivery_id}: {exc}") from exc
+    return delivery
+
+
+def retry_delivery(session: Session, delivery_id: int, *, now: datetime, by: str = "staff") -> Delivery:
+    """Put a dead letter back in the queue, due now, with a fresh attempt budget."""
+    delivery = _staff_transition(session, delivery_id, S.QUEUED, reason=f"retried by {by}", now=now)
     delivery.next_attempt_at, delivery.attempts = now, 0
     return delivery
 
 
 def cancel_delivery(session: Session, delivery_id: int, *, now: datetime, by: str = "staff") -> Delivery:
-    delivery = session.get(Delivery, delivery_id)
-    if delivery is None:
-        raise InvalidTransition(f"no delivery {delivery_id}")
-    transition(session, delivery, S.CANCELLED, reason=f"cancelled by {by}", now=now)
-    return delivery
+    return _staff_transition(session, delivery_id, S.CANCELLED, reason=f"cancelled by {by}", now=now)

@@ -45,6 +45,7 @@ def enqueue_letter(session: Session, action: Action, letter: RenderedLetter, *, 
         action_id=action.id, campaign_slug=action.campaign_slug, status=S.QUEUED.value,
         recipient_name=r.name, recipient_email=r.email, recipient_office=r.office, recipient_district=r.district,
         recipient_level=r.level.value, match=r.match, source=r.source, letter_key=r.letter_key,
+        confidence=r.confidence, recipient_source_url=r.source_url, recipient_fetched_at=r.fetched_at,
         reply_to_name=reply_to_name, reply_to_address=reply_to_address, subject=letter.subject, body=letter.body,
         message_id=new_message_id(message_domain), attempts=0, next_attempt_at=now, created_at=now,
     )

@@ -127,11 +127,15 @@ def load_directory(directory: Path) -> list[Campaign]:
     campaigns: list[Campaign] = []
     problems: list[str] = []
     for path in sorted(directory.glob(f"*{SUFFIX}")):
+        if path.name.startswith("."):  # editors' lock and backup files, such as Emacs's .#name.toml
+            continue
         try:
             campaigns.append(load_file(path))
         except CampaignFileError as exc:
             problems.extend(exc.problems)
-    others = sorted(p.name for p in directory.iterdir() if p.suffix in {".yaml", ".yml", ".json"})
+    # Files that look like campaigns but would be skipped silently: other formats, or ".TOML" in capitals.
+    others = sorted(p.name for p in directory.iterdir()
+                    if p.suffix.lower() in {".yaml", ".yml", ".json", SUFFIX} and p.suffix != SUFFIX)
     problems.extend(f"{name}: (file): campaign files are TOML; rename to .toml" for name in others)
     if problems:
         raise CampaignFileError(problems)

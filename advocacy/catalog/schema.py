@@ -100,6 +100,8 @@ Target = Annotated[RepresentativeTarget | OfficialTarget, Field(discriminator="t
 
 
 class Campaign(_Strict):
+    """One campaign file, validated: every rule that spans fields is checked in ``_consistent``."""
+
     slug: Slug
     kind: Literal["petition", "letter"]
     status: Literal["draft", "live", "paused", "closed"] = "draft"
@@ -163,14 +165,12 @@ class Campaign(_Strict):
         # and the same text goes to every office: only the greeting is filled in per office.
         for key, version in self.letters.items():
             for lang, text in (("en", version.en), ("fr", version.fr)):
-                for field in ("subject", "body"):
-                    personal = sorted(p for p in check_letter_template(getattr(text, field) if text else "")
-                                      if not p.startswith("campaign."))
+                for field, source in (("subject", text.subject), ("body", text.body)) if text else ():
+                    personal = sorted(p for p in check_letter_template(source) if not p.startswith("campaign."))
                     if personal:
                         yield (("letters", key, lang, field),
                                f"an editable letter cannot use {{{{ {personal[0]} }}}} here (supporters edit one "
                                f"text before their offices are known): put target placeholders in the greeting")
-
 
     # -- derived facts -------------------------------------------------
     @property

@@ -95,3 +95,10 @@ def test_check_passes_a_good_directory_and_ignores_other_files(tmp_path):
     result = CliRunner().invoke(main, ["campaigns", "check", str(directory)])
     assert result.exit_code == 0
     assert "OK" in result.stdout and result.stderr == ""
+
+
+def test_check_reports_capitalised_suffixes_and_skips_hidden_files(tmp_path):
+    directory = write_campaigns(tmp_path / "campaigns", {"x.toml": GOOD, "Y.TOML": GOOD, ".#x.toml": "broken ="})
+    code, lines = check(directory)
+    assert code == 1
+    assert lines == ["Y.TOML: (file): campaign files are TOML; rename to .toml"]

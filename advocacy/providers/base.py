@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from ..config import Settings
-from ..domain.types import Lookup, Representative
+from ..domain.types import ELECTED_LEVELS, Lookup, Representative
 
 
 class RepresentativeProvider(Protocol):
@@ -38,7 +39,11 @@ def register(name: str) -> Callable[[ProviderFactory], ProviderFactory]:
 
 
 class ProviderChain:
-    """Asks each provider in turn; the first that knows the answer wins."""
+    """Asks each provider in turn; the first that knows the answer wins.
+
+    Levels the winner knows nothing about (a town Represent does not cover) are filled from the
+    providers after it, so a union's own directory rows complete a live answer.
+    """
 
     name = "chain"
 
@@ -46,11 +51,18 @@ class ProviderChain:
         self.providers = list(providers)
 
     def lookup(self, session: Session, postal_code: str) -> Lookup | None:
+        found: Lookup | None = None
         for provider in self.providers:
-            found = provider.lookup(session, postal_code)
-            if found is not None:
-                return found
-        return None
+            answer = provider.lookup(session, postal_code)
+            if answer is None:
+                continue
+            if found is None:
+                found = answer
+            else:
+                found = _fill(found, answer)
+            if all(found.choices(level) for level in ELECTED_LEVELS):
+                break
+        return found
 
     def official(self, session: Session, office: str) -> Representative | None:
         for provider in self.providers:
@@ -60,8 +72,16 @@ class ProviderChain:
         return None
 
 
+def _fill(first: Lookup, later: Lookup) -> Lookup:
+    missing = [level for level in ELECTED_LEVELS if not first.choices(level) and later.choices(level)]
+    if not missing:
+        return first
+    return replace(first, representatives={**first.representatives, **{lv: later.at(lv) for lv in missing}},
+                   candidates={**first.candidates, **{lv: later.choices(lv) for lv in missing}})
+
+
 def build_chain(settings: Settings) -> ProviderChain:
-    from . import directory  # noqa: F401 - registers the built-in providers
+    from . import directory, represent  # noqa: F401 - registers the built-in providers
 
     unknown = [name for name in settings.providers if name not in PROVIDERS]
     if unknown:

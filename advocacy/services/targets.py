@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
@@ -9,8 +10,9 @@ from sqlalchemy.orm import Session
 from ..catalog.schema import Campaign, OfficialTarget, RepresentativeTarget
 from ..domain.errors import UnknownPostalArea
 from ..domain.postal import format_postal_code, postal_area
-from ..domain.types import Level, Lookup, Recipient
+from ..domain.types import ELECTED_LEVELS, Candidate, Confidence, Level, Lookup, Match, Recipient
 from ..providers import RepresentativeProvider
+from .lookup import chosen_candidate
 
 LEVEL_NAMES = {"federal": "MP", "provincial": "MPP", "municipal": "city councillor"}
 
@@ -25,10 +27,18 @@ class Resolution:
     def district(self) -> str:
         """The supporter's riding as best we know it (provincial first), for records and counts."""
         for level in (Level.PROVINCIAL, Level.FEDERAL, Level.MUNICIPAL):
+            candidates = self.lookup.choices(level) if self.lookup else []
+            if candidates:
+                return candidates[0].district.name
             reps = self.lookup.at(level) if self.lookup else []
             if reps:
                 return reps[0].district
         return ""
+
+    @property
+    def ambiguous_levels(self) -> list[Level]:
+        """Levels where the postal code may be in several districts: offer the supporter the choice."""
+        return [level for level in ELECTED_LEVELS if self.lookup and self.lookup.ambiguous(level)]
 
 
 def find_district(session: Session, provider: RepresentativeProvider, postal_code: str) -> str:
@@ -36,29 +46,40 @@ def find_district(session: Session, provider: RepresentativeProvider, postal_cod
     return Resolution([], provider.lookup(session, postal_code)).district
 
 
-def resolve_targets(session: Session, campaign: Campaign, postal_code: str,
-                    provider: RepresentativeProvider) -> Resolution:
-    """Every recipient for this supporter; raise ``UnknownPostalArea`` if their representatives are unknown."""
-    needs_lookup = any(isinstance(t, RepresentativeTarget) for t in campaign.targets)
+def resolve_targets(session: Session, campaign: Campaign, postal_code: str, provider: RepresentativeProvider,
+                    *, chosen: Mapping[Level, str] | None = None) -> Resolution:
+    """Every recipient for this supporter; raise ``UnknownPostalArea`` if their representatives are unknown.
+
+    Without ``chosen``, each level goes to the most likely district for the postal code. ``chosen`` maps a
+    level to the district key the supporter picked ("Not your riding?"); those levels need no lookup.
+    Vacant seats and levels nobody has data for are reported in ``problems``; the campaign's fixed
+    offices still receive the letter.
+    """
+    picks = {Level(level): key for level, key in (chosen or {}).items()}
+    levels = [Level(t.level) for t in campaign.targets if isinstance(t, RepresentativeTarget)]
+    needs_lookup = any(level not in picks for level in levels)
     lookup = provider.lookup(session, postal_code) if needs_lookup else None
     if needs_lookup and lookup is None:
         raise UnknownPostalArea(
             f"We don't have representatives for the postal area {postal_area(postal_code)} yet. "
-            f"Check {format_postal_code(postal_code)} is your postal code."
+            f"Check {format_postal_code(postal_code)} is your postal code, or choose your riding from the list."
         )
     recipients: list[Recipient] = []
     problems: list[str] = []
     for target in campaign.targets:
         if isinstance(target, RepresentativeTarget):
-            assert lookup is not None
-            found = lookup.at(Level(target.level))
-            if not found:
-                problems.append(f"We could not find your {LEVEL_NAMES[target.level]}.")
-                continue
-            rep = found[0]  # the most likely district; several candidates are offered for choice elsewhere
-            recipients.append(Recipient(name=rep.name, office=rep.office, district=rep.district, email=rep.email,
-                                        level=rep.level, letter_key=target.letter, match=lookup.match,
-                                        source=rep.source, demo=rep.demo))
+            level = Level(target.level)
+            if level in picks:
+                candidate = chosen_candidate(session, picks[level], level)
+                if candidate is None:
+                    problems.append(f"We could not find the {LEVEL_NAMES[target.level]}'s district you chose.")
+                    continue
+                candidates = [candidate]
+            else:
+                candidates = lookup.choices(level) if lookup else []
+            recipient = _representative(candidates, target, problems)
+            if recipient is not None:
+                recipients.append(recipient)
         else:
             recipient = _official(session, target, provider)
             if recipient is None:
@@ -68,16 +89,40 @@ def resolve_targets(session: Session, campaign: Campaign, postal_code: str,
     return Resolution(_unique(recipients), lookup, problems)
 
 
+def _representative(candidates: list[Candidate], target: RepresentativeTarget,
+                    problems: list[str]) -> Recipient | None:
+    """The most likely district's representative. A vacant ward passes to the next body (the mayor)."""
+    if not candidates:
+        problems.append(f"We don't have your {LEVEL_NAMES[target.level]} for this area.")
+        return None
+    tried: set[str] = set()
+    for candidate in candidates:
+        if candidate.group in tried:
+            continue  # a less likely district of the same kind: offered for choice, never written to unasked
+        tried.add(candidate.group)
+        if candidate.vacant:
+            problems.append(f"The seat for {candidate.district.name} is vacant right now.")
+            continue
+        rep = candidate.representatives[0]
+        return Recipient(name=rep.name, office=rep.office, district=rep.district or candidate.district.name,
+                         email=rep.email, level=rep.level, letter_key=target.letter, match=candidate.match.value,
+                         source=rep.source, demo=rep.demo, confidence=candidate.confidence.value,
+                         source_url=rep.source_url, fetched_at=rep.fetched_at, district_key=candidate.district.key)
+    return None
+
+
 def _official(session: Session, target: OfficialTarget, provider: RepresentativeProvider) -> Recipient | None:
     if target.name and target.title and target.email:
         return Recipient(name=target.name, office=target.title, district="", email=target.email,
-                         level=Level.OFFICIAL, letter_key=target.letter, match="campaign", source="campaign")
+                         level=Level.OFFICIAL, letter_key=target.letter, match=Match.CAMPAIGN.value,
+                         source="campaign", confidence=Confidence.HIGH.value)
     rep = provider.official(session, target.office)
     if rep is None:
         return None
     return Recipient(name=rep.name, office=rep.office, district=rep.district, email=rep.email,
-                     level=Level.OFFICIAL, letter_key=target.letter, match="directory", source=rep.source,
-                     demo=rep.demo)
+                     level=Level.OFFICIAL, letter_key=target.letter, match=Match.DIRECTORY.value, source=rep.source,
+                     demo=rep.demo, confidence=Confidence.HIGH.value, source_url=rep.source_url,
+                     fetched_at=rep.fetched_at, district_key=target.office)
 
 
 def _unique(recipients: list[Recipient]) -> list[Recipient]:

@@ -141,8 +141,6 @@ def test_editable_c377_letter_sends_the_supporters_words_verbatim(client, db):
         assert row.body.startswith("Dear Taylor Demo-Roy,")
 
 
-@pytest.mark.xfail(strict=True, reason="the thank-you page says 'You have already signed', so anyone with the link "
-                                       "can test whether a colleague's email signed; remove once private hides it")
 def test_private_campaign_does_not_reveal_whether_an_email_already_signed(client):
     url = f"/campaigns/{PRIVATE}"
     post_form(client, url, OTTAWA)

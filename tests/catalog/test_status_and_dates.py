@@ -93,8 +93,6 @@ def test_the_open_campaigns_do_accept_actions(client, db):
     assert stored(db) == (2, 1)  # a signature, and a letter to the Ottawa Centre MPP
 
 
-@pytest.mark.xfail(strict=True, reason="views._expired_form renders any catalog campaign, drafts included; "
-                                       "remove this mark once it applies the draft check")
 def test_a_draft_stays_hidden_when_the_form_token_is_missing(client):
     response = client.post("/campaigns/draft-petition", data=ME)
     assert "Title of draft-petition" not in response.get_data(as_text=True)

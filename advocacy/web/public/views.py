@@ -85,7 +85,9 @@ def _petition(campaign: Campaign, form: SupporterForm) -> Response | tuple[str, 
     except CampaignClosed as exc:
         return _render_campaign(campaign, form, problem=str(exc))
     session.commit()
-    return redirect(url_for("public.thanks", slug=campaign.slug, already=None if result.created else 1), 303)
+    # A private petition never tells whether an address had signed: anyone with the link could test a colleague's.
+    already = 1 if campaign.listed and not result.created else None
+    return redirect(url_for("public.thanks", slug=campaign.slug, already=already), 303)
 
 
 def _letter(campaign: Campaign, form: LetterForm) -> Response | tuple[str, int]:
@@ -155,7 +157,7 @@ def _expired_form(_error: CSRFError) -> tuple[str, int]:
     # Keep what the supporter typed: show the form again with their answers rather than an error page.
     slug = (request.view_args or {}).get("slug", "")
     campaign = app_context().catalog.get(slug)
-    if campaign is None:
+    if campaign is None or campaign.status == "draft":
         return render_template("errors/error.html", code=400, title="This form has expired",
                                advice="Go back, reload the page and try again."), 400
     form = _form_for(campaign)

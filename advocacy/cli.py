@@ -19,7 +19,7 @@ from .domain.errors import InvalidTransition
 from .models.base import utcnow
 from .providers import build_chain
 from .services import deliveries as delivery_service
-from .services.directory import DirectoryFileError, export_csv, load_csv
+from .services.directory import DirectoryFileError, apply_roster, check_directory, export_csv, load_csv
 
 DEMO_DIRECTORY = Path(__file__).resolve().parent / "data" / "demo_directory.csv"
 
@@ -152,6 +152,53 @@ def directory_export(state: CliState) -> None:
     """Print the directory as CSV."""
     with state.db.transaction() as session:
         click.echo(export_csv(session), nl=False)
+
+
+@directory.command("sync")
+@click.option("--set", "sets", multiple=True, metavar="SLUG",
+              help="A Represent representative set, e.g. ontario-legislature (default: ADVOCACY_REPRESENT_SETS).")
+@pass_state
+def directory_sync(state: CliState, sets: tuple[str, ...]) -> None:
+    """Copy rosters from Represent into the directory; a failed or partial roster changes nothing."""
+    from .providers.represent import RosterIncomplete, build_client
+
+    if not state.settings.represent_url:
+        raise click.ClickException("set ADVOCACY_REPRESENT_URL to sync rosters from Represent")
+    client = build_client(state.settings, state.db)
+    failed = False
+    for slug in sets or state.settings.represent_sets:
+        try:
+            people = client.roster(slug)
+        except RosterIncomplete as exc:
+            click.echo(f"{slug}: left unchanged: {exc}", err=True)
+            failed = True
+            continue
+        with state.db.transaction() as session:
+            change = apply_roster(session, slug, people, now=utcnow())
+        click.echo(f"{slug}: {len(change.added)} added, {len(change.changed)} changed, "
+                   f"{len(change.removed)} removed, {change.unchanged} unchanged")
+        for mark, names in (("+", change.added), ("~", change.changed), ("-", change.removed)):
+            for name in names:
+                click.echo(f"  {mark} {name}")
+    if failed:
+        sys.exit(1)
+
+
+@directory.command("check")
+@pass_state
+def directory_check(state: CliState) -> None:
+    """For every live campaign: people for every level and office it needs; rows not refreshed for too long."""
+    days = state.settings.directory_max_age_days
+    with state.db.transaction() as session:
+        report = check_directory(session, state.ctx.catalog, now=utcnow(), max_age_days=days)
+        for problem in report.missing:
+            click.echo(problem, err=True)
+        for entry in report.stale:
+            click.echo(f"older than {days} days: {entry.name} ({entry.office}, {entry.district_key}), "
+                       f"updated {entry.updated_at:%Y-%m-%d}", err=True)
+    if not report.ok:
+        sys.exit(1)
+    click.echo(f"directory OK for every live campaign; no row older than {days} days")
 
 
 # -- delivery ------------------------------------------------------------------

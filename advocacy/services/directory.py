@@ -19,18 +19,22 @@ import csv
 import io
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TextIO
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ..catalog.schema import Campaign, OfficialTarget, RepresentativeTarget
 from ..domain.errors import InvalidPostalCode
 from ..domain.postal import normalise_postal_code
 from ..domain.slugs import slugify
-from ..domain.types import Level
-from ..models import DirectoryEntry, District, PostalDistrict
+from ..domain.types import District, Level, Representative
+from ..models import DirectoryEntry, PostalDistrict
+from ..models import District as DistrictRow
+from ..providers.directory import replace_district
 
 COLUMNS = ["level", "district", "name", "office", "email", "party", "phone", "postal_address", "source",
            "source_url", "postal_codes", "demo"]
@@ -84,7 +88,7 @@ def load_csv(session: Session, stream: TextIO, *, name: str, now: datetime) -> L
     if missing:
         raise DirectoryFileError([f"{name}: header: missing columns {', '.join(missing)}"])
     problems: list[str] = []
-    districts: dict[str, District] = {}
+    districts: dict[str, DistrictRow] = {}
     entries: dict[str, list[DirectoryEntry]] = defaultdict(list)
     postal: dict[str, dict[str, float]] = defaultdict(dict)
     for line, row in enumerate(reader, start=2):
@@ -102,7 +106,7 @@ def load_csv(session: Session, stream: TextIO, *, name: str, now: datetime) -> L
             continue
         key = district_key(level, row["district"])
         display = row["office"] if level == Level.OFFICIAL.value else row["district"]
-        districts[key] = District(key=key, level=level, name=display)
+        districts[key] = DistrictRow(key=key, level=level, name=display)
         entries[key].append(DirectoryEntry(
             district_key=key, level=level, name=row["name"], office=row["office"], email=row["email"],
             party=row["party"], phone=row["phone"], postal_address=row["postal_address"].replace("\\n", "\n"),
@@ -134,11 +138,90 @@ def export_csv(session: Session) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    rows = session.execute(select(DirectoryEntry, District).join(District)
-                           .order_by(District.level, District.name, DirectoryEntry.name))
+    rows = session.execute(select(DirectoryEntry, DistrictRow).join(DistrictRow)
+                           .order_by(DistrictRow.level, DistrictRow.name, DirectoryEntry.name))
     for entry, district in rows:
         name = district.key if district.level == Level.OFFICIAL.value else district.name
         writer.writerow([district.level, name, entry.name, entry.office, entry.email, entry.party, entry.phone,
                          entry.postal_address.replace("\n", "\\n"), entry.source, entry.source_url,
                          ";".join(codes[district.key]), "yes" if entry.demo else ""])
     return out.getvalue()
+
+
+# -- rosters from Represent ------------------------------------------------------
+
+@dataclass(frozen=True)
+class RosterChange:
+    """What a roster sync did to one representative set (names as ``Name (District)``)."""
+
+    people_set: str
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: int
+
+
+_COMPARED = ("office", "email", "party", "phone", "postal_address", "source_url")
+
+
+def apply_roster(session: Session, people_set: str, people: Sequence[Representative], *,
+                 now: datetime) -> RosterChange:
+    """Make the directory hold exactly ``people`` for ``people_set``, a complete roster fetched from Represent.
+
+    Callers pass only complete rosters (``RepresentClient.roster`` refuses partial ones). A district whose
+    member left keeps its row with nobody in it, so lookups report the seat as vacant.
+    """
+    source = f"represent:{people_set}"
+    old = {(e.district_key, e.name.casefold()): e
+           for e in session.scalars(select(DirectoryEntry).where(DirectoryEntry.source == source))}
+    new = {(p.district_key, p.name.casefold()): p for p in people}
+    label = {**{k: f"{e.name} ({e.district_key})" for k, e in old.items()},
+             **{k: f"{p.name} ({p.district})" for k, p in new.items()}}
+    changed = [label[k] for k in new.keys() & old.keys()
+               if any(getattr(new[k], f) != getattr(old[k], f) for f in _COMPARED)]
+    by_district: dict[str, list[Representative]] = defaultdict(list)
+    for person in new.values():
+        by_district[person.district_key].append(person)
+    for key, group in by_district.items():
+        replace_district(session, District(key, group[0].level, group[0].district), group, now=now)
+    gone = {key for key, _name in old} - set(by_district)
+    if gone:
+        session.execute(delete(DirectoryEntry).where(DirectoryEntry.source == source,
+                                                     DirectoryEntry.district_key.in_(sorted(gone))))
+    session.flush()
+    return RosterChange(people_set, sorted(label[k] for k in new.keys() - old.keys()), sorted(changed),
+                        sorted(label[k] for k in old.keys() - new.keys()),
+                        len(new.keys() & old.keys()) - len(changed))
+
+
+# -- health check -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DirectoryCheck:
+    missing: list[str]  # "campaign: what it needs and the directory lacks"
+    stale: list[DirectoryEntry]
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.stale
+
+
+def check_directory(session: Session, campaigns: Iterable[Campaign], *, now: datetime,
+                    max_age_days: int) -> DirectoryCheck:
+    """For every live campaign, does the directory have people for each level and office it writes to?"""
+    levels = set(session.scalars(select(DirectoryEntry.level).distinct()))
+    offices = set(session.scalars(select(DirectoryEntry.district_key)
+                                  .where(DirectoryEntry.level == Level.OFFICIAL.value)))
+    missing = []
+    for campaign in campaigns:
+        if campaign.status != "live":
+            continue
+        for target in campaign.targets:
+            if isinstance(target, RepresentativeTarget) and target.level not in levels:
+                missing.append(f"{campaign.slug}: no {target.level} representatives in the directory")
+            elif isinstance(target, OfficialTarget) and not target.email and target.office not in offices:
+                missing.append(f"{campaign.slug}: the office {target.office} is not in the directory")
+    cutoff = now - timedelta(days=max_age_days)
+    stale = list(session.scalars(select(DirectoryEntry).where(DirectoryEntry.updated_at < cutoff)
+                                 .order_by(DirectoryEntry.updated_at, DirectoryEntry.name)))
+    return DirectoryCheck(missing, stale)

@@ -11,13 +11,16 @@ from .common import app_context, close_session, db_session
 
 
 def init_web(app: Flask) -> None:
+    from .api import bp as api_bp
+    from .api import json_errors
     from .public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp)
     app.teardown_appcontext(close_session)
     app.add_url_rule("/healthz", "healthz", healthz)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(SQLAlchemyError, _database_error)
+    app.register_error_handler(HTTPException, json_errors(_http_error))
+    app.register_error_handler(SQLAlchemyError, json_errors(_database_error))
 
     app.add_template_global(field_attrs)
 

@@ -123,12 +123,12 @@ class _SmtpBatch:
         try:
             client.sendmail(envelope_from, [message.to_address], raw, mail_options=["SMTPUTF8"] if utf8 else [])
         except (smtplib.SMTPException, OSError) as exc:
-            error = _classify(exc)
-            if not error.permanent or isinstance(exc, smtplib.SMTPServerDisconnected):
-                self.close()  # reconnect on the next message rather than reuse a broken session
+            code, _text = _reply(exc)
+            if code is None or code == 421:
+                self.close()  # no reply, or "closing": reconnect on the next message rather than reuse the session
             else:
-                self._reset()
-            raise error from exc
+                self._reset()  # a refusal of this message (450, 550...): the session serves the next one
+            raise _classify(exc) from exc
         except BaseException:
             self.close()  # the session is in an unknown state
             raise

@@ -6,18 +6,22 @@ import dataclasses
 import html
 import random
 import re
+import socket
+import threading
 from datetime import timedelta
 
 import pytest
+from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from sqlalchemy import update
 
 from advocacy.cli import CliState, main
 from advocacy.models import Delivery
+from advocacy.models.base import utcnow
 from advocacy.services.deliveries import RetryPolicy
 
 from ..conftest import post_form
-from ..smtp import free_port
+from ..smtp import SmtpSink, free_port
 from .conftest import events, row, rows, smtp_worker
 
 FORM = {"first_name": "Émilie", "last_name": "Côté", "email": "emilie@example.com", "postal_code": "K1P 5J2"}
@@ -38,7 +42,7 @@ def test_a_letter_reaches_each_office_as_previewed(client, ctx, smtp_sink, clock
     sent = post_form(client, "/campaigns/stop-offshoring", {**FORM, "intent": "send", "subject": subject,
                                                             "body": dict(_form_fields(preview))["body"]})
     assert sent.status_code == 303
-    clock.advance(1)  # the form used the wall clock
+    clock.now = utcnow()  # the form used the wall clock
 
     report = smtp_worker(ctx, smtp_sink.url, clock).run_once()
 
@@ -198,7 +202,7 @@ def test_staff_see_retry_and_cancel_dead_letters_from_the_command_line(ctx, lett
     assert (row(ctx.db, first).status, row(ctx.db, second).status) == ("queued", "cancelled")
 
     smtp_sink.rcpt_reply = lambda _address: None
-    clock.advance(60)  # past the wall-clock time at which the command queued it
+    clock.now = utcnow()  # the command queued it at the wall-clock time
     report = smtp_worker(ctx, smtp_sink.url, clock).run_once()
     assert report.sent == 1
     assert [m["Message-ID"] for m in smtp_sink.messages] == [row(ctx.db, first).message_id]
@@ -231,3 +235,85 @@ def test_a_sent_row_stays_sent_when_staff_try_to_cancel_several(ctx, letters, sm
     result = cli(ctx, "deliveries", "cancel", str(second), str(first))
     assert result.exit_code == 1
     assert row(ctx.db, second).status == "queued"  # all or nothing
+
+
+class _Slammer:
+    """A TCP port that accepts connections and closes them at once: an SMTP relay that is down but listening."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.accepts = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepts += 1
+            connection.close()
+
+    def close(self) -> None:
+        self.sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close() alone would not
+        self.sock.close()
+        self.thread.join(10)
+
+
+def test_a_relay_that_is_down_is_tried_once_per_batch_not_once_per_message(ctx, letters, smtp_sink, clock):
+    ids = letters.make(10)
+    relay = _Slammer()
+    try:
+        report = smtp_worker(ctx, relay.url, clock).run_once()
+    finally:
+        relay.close()
+    assert report.retried == len(ids) == 20
+    assert relay.accepts == 1
+    assert all(d.status == "retry" and d.last_error.startswith("cannot use the SMTP server 127.0.0.1:")
+               and "SMTPServerDisconnected" in d.last_error for d in rows(ctx.db, ids))
+
+
+def test_a_connection_dropped_mid_batch_is_reopened_for_the_next_message(ctx, letters, smtp_sink, clock):
+    ids = letters.make(3)
+    replies = iter(["421 4.3.0 Closing connection"])
+    smtp_sink.data_reply = lambda _message: next(replies, None)
+    report = smtp_worker(ctx, smtp_sink.url, clock).run_once()
+    assert (report.sent, report.retried) == (len(ids) - 1, 1)
+    assert smtp_sink.connections == 2
+
+
+def _sink(smtputf8: bool) -> SmtpSink:
+    sink = SmtpSink()
+    sink.controller = Controller(sink, hostname="127.0.0.1", port=sink.port, enable_SMTPUTF8=smtputf8)
+    return sink
+
+
+@pytest.mark.parametrize("smtputf8", [True, False], ids=["server-offers-smtputf8", "server-lacks-smtputf8"])
+def test_an_internationalised_address_needs_smtputf8_and_never_crashes_the_worker(ctx, letters, clock, smtputf8):
+    international, plain = letters.make(1)
+    with ctx.db.transaction() as session:
+        session.execute(update(Delivery).where(Delivery.id == international).values(
+            recipient_email="député.ottawa-centre@assnat.test"))
+    sink = _sink(smtputf8)
+    sink.start()
+    try:
+        report = smtp_worker(ctx, sink.url, clock).run_once()
+    finally:
+        sink.stop()
+    assert row(ctx.db, plain).status == "sent"
+    if smtputf8:
+        assert report.sent == 2
+        assert ["député.ottawa-centre@assnat.test"] in [rcpts for _from, rcpts in sink.envelopes]
+        to = [m["To"] for m in sink.messages if "assnat" in str(m["To"])][0]
+        assert to.addresses[0].addr_spec.encode("utf-8", "surrogateescape").decode() == \
+            "député.ottawa-centre@assnat.test"
+    else:
+        failed = row(ctx.db, international)
+        assert (report.sent, report.failed) == (1, 1)
+        assert (failed.status, failed.attempts) == ("failed", 1)
+        assert "SMTPUTF8 not supported by server" in failed.last_error

@@ -5,6 +5,7 @@ Files are named after the Message-ID, so sending the same delivery twice rewrite
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -49,7 +50,8 @@ class MailboxChannel:
             partial.write_bytes(raw)
             os.replace(partial, target)  # atomic: a reader never sees half a message
         except OSError as exc:
-            partial.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # the same fault (no directory, say) may stop the clean-up
+                partial.unlink(missing_ok=True)
             raise ChannelError(f"cannot write to the mailbox: {exc}", permanent=False) from exc
 
 

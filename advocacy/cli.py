@@ -108,7 +108,7 @@ def campaigns_check(state: CliState, directory: Path | None) -> None:
         for problem in exc.problems:
             click.echo(problem, err=True)
         sys.exit(1)
-    click.echo(f"{len(found)} campaigns OK in {directory}")
+    click.echo(f"{len(found)} campaign{'s' if len(found) != 1 else ''} OK in {directory}")
 
 
 @campaigns.command("list")

@@ -48,7 +48,8 @@ def test_error_summary_takes_focus_and_links_to_the_field(page, live_server):
     page.get_by_role("button", name="Sign the petition").click()
     summary = page.locator("[data-error-summary]")
     assert summary.is_visible()
-    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    # The deferred script moves focus once the page has loaded: wait for it rather than race it.
+    page.wait_for_function("document.activeElement && document.activeElement.hasAttribute('data-error-summary')")
     summary.get_by_role("link", name="Enter your first name").click()
     assert page.evaluate("document.activeElement.id") == "first_name"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling

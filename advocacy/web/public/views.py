@@ -42,7 +42,7 @@ def _render_campaign(campaign: Campaign, form: SupporterForm, *, problem: str = 
     text = campaign.texts()
     return render_template(
         "public/campaign.html", campaign=campaign, text=text, body_html=markdown_to_html(text.body), form=form,
-        count=count, is_open=campaign.is_open(utcnow()), problem=problem,
+        count=count, phase=campaign.phase(utcnow()), problem=problem,
         levels=[LEVEL_NAMES[level] for level in campaign.levels()],
         page_url=_absolute(url_for("public.campaign", slug=campaign.slug)),
     ), status
@@ -139,13 +139,14 @@ def thanks(slug: str) -> str:
     text = campaign.texts()
     url = _absolute(url_for("public.campaign", slug=slug))
     share = quote(f"{text.share_text} {url}")
-    links = [
-        ("Email a friend", f"mailto:?subject={quote(text.title)}&body={share}"),
-        ("Share on Facebook", f"https://www.facebook.com/sharer/sharer.php?u={quote(url, safe='')}"),
-        ("Share on X", f"https://x.com/intent/post?text={share}"),
-        ("Share on Bluesky", f"https://bsky.app/intent/compose?text={share}"),
-        ("Share on WhatsApp", f"https://wa.me/?text={share}"),
-    ]
+    links = [("Email a friend", f"mailto:?subject={quote(text.title)}&body={share}")]
+    if campaign.listed:  # a private campaign is passed on person to person, not posted publicly
+        links += [
+            ("Share on Facebook", f"https://www.facebook.com/sharer/sharer.php?u={quote(url, safe='')}"),
+            ("Share on X", f"https://x.com/intent/post?text={share}"),
+            ("Share on Bluesky", f"https://bsky.app/intent/compose?text={share}"),
+            ("Share on WhatsApp", f"https://wa.me/?text={share}"),
+        ]
     sent = request.args.get("sent", type=int)
     count = count_actions(db_session(), slug) if campaign.listed else None
     return render_template("public/thanks.html", campaign=campaign, text=text, links=links, page_url=url,

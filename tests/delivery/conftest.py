@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from advocacy.channels.smtp import SmtpChannel, SmtpTarget
+from advocacy.cli import CliState
+from advocacy.config import PROJECT_ROOT, Settings
 from advocacy.context import AppContext
 from advocacy.db import Database
 from advocacy.domain.types import Supporter
@@ -18,8 +27,11 @@ from advocacy.services.letters import compose_letters, submit_letter
 from advocacy.services.targets import resolve_targets
 from advocacy.worker import Worker
 
+from ..conftest import prepare_database
+
 CAMPAIGN = "stop-offshoring"
 POSTAL_CODE = "K1P5J2"  # Ottawa Centre: the MPP and the minister, 2 deliveries per letter
+ADVOCACY = Path(sys.executable).parent / "advocacy"
 
 
 class Clock:
@@ -101,3 +113,52 @@ def events(db: Database, delivery_id: int) -> list[tuple[str, str, str]]:
         found = session.scalars(select(DeliveryEvent).where(DeliveryEvent.delivery_id == delivery_id)
                                 .order_by(DeliveryEvent.id))
         return [(e.from_state, e.to_state, e.reason) for e in found]
+
+
+# -- the worker as a separate process --------------------------------------------
+
+def wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
+    """Poll another process's progress, bounded; the worker's own timing is not what is measured here."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def worker_instance(tmp_path: Path, poll_seconds: str, **extra: str) -> tuple[dict[str, str], CliState]:
+    """Environment and state for an ``advocacy`` process with its own instance directory and SQLite file."""
+    instance = tmp_path / "instance"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ADVOCACY_")}
+    env.update(ADVOCACY_ENV="test", ADVOCACY_INSTANCE_DIR=str(instance),
+               ADVOCACY_CAMPAIGNS_DIR=str(PROJECT_ROOT / "campaigns"), ADVOCACY_FROM_ADDRESS="letters@union.test",
+               ADVOCACY_ORG_NAME="Test Union", ADVOCACY_WORKER_POLL_SECONDS=poll_seconds, **extra)
+    settings = Settings.from_env(env)
+    instance.mkdir()
+    prepare_database(settings.sqlalchemy_url).dispose()
+    return env, CliState(settings)
+
+
+def start_worker(env: dict[str, str], cwd: Path) -> subprocess.Popen:
+    """``advocacy worker`` with its output in cwd/worker.log (a pipe nobody reads could fill up and block it)."""
+    with (cwd / "worker.log").open("ab") as log:
+        return subprocess.Popen([str(ADVOCACY), "worker"], env=env, cwd=cwd, stdout=log, stderr=log)
+
+
+def stop_worker(worker: subprocess.Popen, cwd: Path) -> tuple[float, str]:
+    """SIGTERM the worker; how long it took to exit, and what it printed."""
+    stopping = time.monotonic()
+    worker.send_signal(signal.SIGTERM)
+    worker.wait(timeout=30)
+    return time.monotonic() - stopping, (cwd / "worker.log").read_text(errors="replace")
+
+
+def kill_worker(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        worker.kill()
+        worker.wait(timeout=30)
+
+
+def all_sent(state: CliState) -> bool:
+    return all(d.status == "sent" for d in rows(state.db))

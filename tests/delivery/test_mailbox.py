@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 from click.testing import CliRunner
 
 from advocacy.channels.mailbox import MailboxChannel, read_mailbox
 from advocacy.cli import CliState, main
-from advocacy.config import PROJECT_ROOT, Settings
 from advocacy.models.base import utcnow
 from advocacy.services.deliveries import outgoing_message
 from advocacy.worker import Worker
 
-from ..conftest import prepare_database
-from .conftest import Clock, LetterFactory, rows
-
-ADVOCACY = Path(sys.executable).parent / "advocacy"
+from .conftest import (
+    Clock,
+    LetterFactory,
+    all_sent,
+    kill_worker,
+    rows,
+    start_worker,
+    stop_worker,
+    wait_for,
+    worker_instance,
+)
 
 
 def mailbox_worker(ctx, clock) -> Worker:
@@ -88,59 +87,21 @@ def test_mailbox_list_and_show(ctx, letters, clock):
     assert missing.exit_code == 1 and "there is no message 9 (the mailbox has 4)" in missing.output
 
 
-def _wait_for(condition, seconds: float = 30.0) -> bool:
-    """Poll another process's progress, bounded; the worker's own timing is not what is measured here."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
-def _instance(tmp_path: Path, poll_seconds: str) -> tuple[dict[str, str], CliState]:
-    """Environment and state for an ``advocacy`` process with its own instance directory and SQLite file."""
-    instance = tmp_path / "instance"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ADVOCACY_")}
-    env.update(ADVOCACY_ENV="test", ADVOCACY_INSTANCE_DIR=str(instance),
-               ADVOCACY_CAMPAIGNS_DIR=str(PROJECT_ROOT / "campaigns"), ADVOCACY_FROM_ADDRESS="letters@union.test",
-               ADVOCACY_ORG_NAME="Test Union", ADVOCACY_WORKER_POLL_SECONDS=poll_seconds)
-    settings = Settings.from_env(env)
-    instance.mkdir()
-    prepare_database(settings.sqlalchemy_url).dispose()
-    return env, CliState(settings)
-
-
-def _stop(worker: subprocess.Popen) -> tuple[float, bytes]:
-    """SIGTERM the worker; how long it took to exit, and what it wrote to stderr."""
-    stopping = time.monotonic()
-    worker.send_signal(signal.SIGTERM)
-    _out, err = worker.communicate(timeout=30)
-    return time.monotonic() - stopping, err
-
-
-def _all_sent(state: CliState) -> bool:
-    return all(d.status == "sent" for d in rows(state.db))
-
-
 def test_the_worker_command_sends_what_is_due_and_stops_cleanly_on_sigterm(tmp_path):
-    env, state = _instance(tmp_path, poll_seconds="0.2")
+    env, state = worker_instance(tmp_path, poll_seconds="0.2")
     letters = LetterFactory(state.ctx, Clock(utcnow()))
     letters.make(3)
-    worker = subprocess.Popen([str(ADVOCACY), "worker"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE)
+    worker = start_worker(env, tmp_path)
     try:
-        assert _wait_for(lambda: _all_sent(state))
+        assert wait_for(lambda: all_sent(state))
         letters.clock.now = utcnow()
         letters.make(1)  # written while the worker runs: picked up at its next poll
-        assert _wait_for(lambda: _all_sent(state))
-        took, err = _stop(worker)
+        assert wait_for(lambda: all_sent(state))
+        took, output = stop_worker(worker, tmp_path)
     finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.communicate()
-    assert worker.returncode == 0, err.decode()
-    assert b"Traceback" not in err
+        kill_worker(worker)
+    assert worker.returncode == 0, output
+    assert "Traceback" not in output
     assert took < 5
     assert [d.status for d in rows(state.db)] == ["sent"] * 8
     assert sorted(m["Message-ID"] for _, m in read_mailbox(state.settings.mailbox_path)) == sorted(
@@ -149,18 +110,15 @@ def test_the_worker_command_sends_what_is_due_and_stops_cleanly_on_sigterm(tmp_p
 
 
 def test_the_worker_command_stops_promptly_in_the_middle_of_a_long_poll(tmp_path):
-    env, state = _instance(tmp_path, poll_seconds="600")
+    env, state = worker_instance(tmp_path, poll_seconds="600")
     LetterFactory(state.ctx, Clock(utcnow())).make(1)
-    worker = subprocess.Popen([str(ADVOCACY), "worker"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE)
+    worker = start_worker(env, tmp_path)
     try:
         # Once the letter is sent the worker is past start-up and waiting out its ten-minute poll.
-        assert _wait_for(lambda: _all_sent(state))
-        took, err = _stop(worker)
+        assert wait_for(lambda: all_sent(state))
+        took, output = stop_worker(worker, tmp_path)
     finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.communicate()
+        kill_worker(worker)
         state.db.dispose()
-    assert worker.returncode == 0, err.decode()
+    assert worker.returncode == 0, output
     assert took < 5

@@ -38,6 +38,7 @@ class FakeRepresent:
     def __init__(self) -> None:
         self.replies: dict[str, list[Reply]] = {}
         self.seen: list[Seen] = []
+        self.default: Reply | None = None  # for paths with no reply of their own (else a 404 page)
         self._lock = threading.Lock()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
@@ -68,7 +69,7 @@ class FakeRepresent:
             self.seen.append(Seen(path, dict(request.headers), time.monotonic()))
             queue = self.replies.get(path) or self.replies.get(request.path)
             reply = (queue.pop(0) if len(queue) > 1 else queue[0]) if queue else \
-                Reply(404, NOT_FOUND_PAGE, "text/html; charset=utf-8")
+                self.default or Reply(404, NOT_FOUND_PAGE, "text/html; charset=utf-8")
         if reply.delay:
             time.sleep(min(reply.delay, 5.0))  # bounded: a hang only has to outlast the client's timeout
         response = Response(reply.body, status=reply.status, content_type=reply.content_type)

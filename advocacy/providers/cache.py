@@ -69,14 +69,14 @@ class PostcodeCache:
             return CachedPostcode(code, found, row.city, tuple(_from_json(b) for b in row.boundaries or []),
                                   row.fetched_at, age < (self.ttl if found else self.not_found_ttl))
 
-    def store(self, answer: PostcodeAnswer, now: datetime) -> bool:
+    def store(self, code: str, answer: PostcodeAnswer, now: datetime) -> bool:
         """Keep the districts, and the people the answer names for them; False if the database was busy."""
         people: dict[str, list[Representative]] = defaultdict(list)
         for person in answer.people:
             people[person.district_key].append(person)
 
         def write(session: Session) -> None:
-            session.merge(PostcodeLookup(code=answer.code, status=FOUND, city=answer.city[:200],
+            session.merge(PostcodeLookup(code=code, status=FOUND, city=answer.city[:200],
                                          province=answer.province[:2], source="represent", fetched_at=now,
                                          boundaries=[_to_json(b) for b in answer.boundaries]))
             for boundary in answer.boundaries:

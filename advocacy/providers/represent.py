@@ -210,7 +210,7 @@ class RepresentProvider:
         if answer is None:
             self.cache.remember_not_found(postal_code, now)
             return None
-        stored = self.cache.store(answer, now)
+        stored = self.cache.store(postal_code, answer, now)
         override: dict[str, list[Representative]] = defaultdict(list)
         if not stored:
             for person in answer.people:

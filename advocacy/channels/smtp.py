@@ -66,7 +66,9 @@ def _reply(exc: BaseException) -> tuple[int | None, str]:
 def _classify(exc: BaseException) -> ChannelError:
     code, text = _reply(exc)
     if code is not None:
-        return ChannelError(f"SMTP {code}: {text}", permanent=500 <= code < 600)
+        # A full mailbox (552, 5.2.2) at an office's known address is a passing condition: retry within the budget.
+        mailbox_full = code == 552 or text.startswith("5.2.2")
+        return ChannelError(f"SMTP {code}: {text}", permanent=500 <= code < 600 and not mailbox_full)
     # The server cannot take this message at all (an internationalised address without SMTPUTF8).
     permanent = isinstance(exc, smtplib.SMTPNotSupportedError)
     return ChannelError(f"{type(exc).__name__}: {text}", permanent=permanent)
@@ -95,6 +97,8 @@ class SmtpChannel:
         else:
             client = smtplib.SMTP(t.host, t.port, timeout=self.timeout)
         try:
+            # Greet here, so a refused EHLO counts as "cannot reach the server", never as a refusal of a letter.
+            client.ehlo_or_helo_if_needed()
             if t.starttls:
                 client.starttls(context=context)
             if t.username:

@@ -81,7 +81,7 @@ def test_one_connection_carries_a_whole_batch(ctx, letters, smtp_sink, clock):
     assert sorted(m["Message-ID"] for m in smtp_sink.messages) == sorted(d.message_id for d in rows(ctx.db))
 
 
-@pytest.mark.parametrize("failure", ["450 on RCPT", "451 on DATA", "connection refused"])
+@pytest.mark.parametrize("failure", ["450 on RCPT", "451 on DATA", "552 mailbox full", "connection refused"])
 def test_temporary_failure_is_retried_later_with_the_same_message_id(ctx, letters, smtp_sink, clock, failure):
     ids = letters.make(1)
     url = smtp_sink.url
@@ -89,6 +89,8 @@ def test_temporary_failure_is_retried_later_with_the_same_message_id(ctx, letter
         smtp_sink.rcpt_reply = lambda _address: "450 4.2.0 Mailbox busy, try later"
     elif failure == "451 on DATA":
         smtp_sink.data_reply = lambda _message: "451 4.7.1 Greylisted, try later"
+    elif failure == "552 mailbox full":
+        smtp_sink.rcpt_reply = lambda _address: "552 5.2.2 Mailbox full"
     else:
         url = f"smtp://127.0.0.1:{free_port()}"  # nothing listens there
 
@@ -101,7 +103,8 @@ def test_temporary_failure_is_retried_later_with_the_same_message_id(ctx, letter
         assert delivery.status == "retry" and delivery.attempts == 1
         # The first back-off is drawn from [0, base] (base is 1 s in tests) and never shorter than a second.
         assert delivery.next_attempt_at == clock.now + timedelta(seconds=1)
-        reason = {"450 on RCPT": "450", "451 on DATA": "451", "connection refused": "ConnectionRefused"}[failure]
+        reason = {"450 on RCPT": "450", "451 on DATA": "451", "552 mailbox full": "552",
+                  "connection refused": "ConnectionRefused"}[failure]
         assert reason in delivery.last_error
         assert events(ctx.db, delivery.id) == [("sending", "retry", f"temporary failure: {delivery.last_error}")]
 
@@ -276,6 +279,26 @@ def test_a_relay_that_is_down_is_tried_once_per_batch_not_once_per_message(ctx, 
     assert relay.accepts == 1
     assert all(d.status == "retry" and d.last_error.startswith("cannot use the SMTP server 127.0.0.1:")
                and "SMTPServerDisconnected" in d.last_error for d in rows(ctx.db, ids))
+
+
+def test_a_refused_greeting_is_a_server_problem_not_a_dead_letter(ctx, letters, smtp_sink, clock):
+    ids = letters.make(3)
+    greetings = []
+
+    async def refuse_ehlo(server, session, envelope, hostname, responses):
+        greetings.append("EHLO")
+        return ["554 5.7.1 Not now"]
+
+    async def refuse_helo(server, session, envelope, hostname):
+        greetings.append("HELO")
+        return "554 5.7.1 Not now"
+
+    smtp_sink.handle_EHLO = refuse_ehlo  # looked up when each connection starts
+    smtp_sink.handle_HELO = refuse_helo
+    report = smtp_worker(ctx, smtp_sink.url, clock).run_once()
+    assert report.retried == len(ids) and report.failed == 0
+    assert greetings == ["EHLO", "HELO"]  # smtplib falls back to HELO; one connection for the whole batch
+    assert all("SMTPHeloError" in d.last_error for d in rows(ctx.db, ids))
 
 
 def test_a_connection_dropped_mid_batch_is_reopened_for_the_next_message(ctx, letters, smtp_sink, clock):

@@ -55,6 +55,7 @@ class Settings:
     represent_sets: tuple[str, ...] = ("house-of-commons", "ontario-legislature")
     postcode_ttl_days: float = 90.0
     postcode_not_found_hours: float = 24.0
+    lookup_memo_seconds: float = 30.0  # each process remembers fresh answers this long (0 = not at all)
     directory_max_age_days: int = 180
     api_rate_per_minute: int = 60
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -152,6 +153,7 @@ class Settings:
             else defaults.represent_sets,
             postcode_ttl_days=number("POSTCODE_TTL_DAYS", defaults.postcode_ttl_days, float),
             postcode_not_found_hours=number("POSTCODE_NOT_FOUND_HOURS", defaults.postcode_not_found_hours, float),
+            lookup_memo_seconds=number("LOOKUP_MEMO_SECONDS", defaults.lookup_memo_seconds, float),
             directory_max_age_days=number("DIRECTORY_MAX_AGE_DAYS", defaults.directory_max_age_days),
             api_rate_per_minute=number("API_RATE_PER_MINUTE", defaults.api_rate_per_minute),
         )

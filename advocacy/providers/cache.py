@@ -8,6 +8,7 @@ it is shared by every request, and a letter preview that is never committed must
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -56,8 +57,13 @@ def _group_rank(boundary_set: str) -> int:
 
 
 class PostcodeCache:
-    def __init__(self, db: Database, *, ttl: timedelta, not_found_ttl: timedelta) -> None:
+    def __init__(self, db: Database, *, ttl: timedelta, not_found_ttl: timedelta, sets_seconds: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.db, self.ttl, self.not_found_ttl = db, ttl, not_found_ttl
+        # Which boundary sets anybody sits for changes only with a roster sync: remember it for a minute
+        # rather than asking the database on every lookup.
+        self.sets_seconds, self.clock = sets_seconds, clock
+        self._sets: dict[str, tuple[float, bool]] = {}
 
     def get(self, code: str, now: datetime) -> CachedPostcode | None:
         with self.db.session() as session:
@@ -106,7 +112,7 @@ class PostcodeCache:
         with self.db.session() as session:
             people = roster(session, [b.key for b in boundaries])
             people.update(override or {})
-            staffed = _staffed_sets(session, {b.set for b in boundaries if not people.get(b.key)})
+            staffed = self._staffed(session, {b.set for b in boundaries if not people.get(b.key)})
         kept = [b for b in boundaries if b.level and (people.get(b.key) or b.set in staffed)]
         # Sets whose districts nobody sits for (a retired map, a body Represent does not cover) are left out;
         # a district of a set that does have people, but has nobody itself, is a vacant seat.
@@ -128,6 +134,22 @@ class PostcodeCache:
                       candidates=candidates, source="represent", stale=stale, fetched_at=fetched_at)
 
 
+    def _staffed(self, session: Session, sets: set[str]) -> set[str]:
+        """The boundary sets for which the directory holds anybody (a range scan on the district key index)."""
+        now, staffed = self.clock(), set()
+        for boundary_set in sorted(sets):
+            until, known = self._sets.get(boundary_set, (0.0, False))
+            if until <= now:
+                known = session.scalar(select(DirectoryEntry.district_key)
+                                       .where(DirectoryEntry.district_key >= f"{boundary_set}/",
+                                              DirectoryEntry.district_key < f"{boundary_set}0").limit(1)) is not None
+                if self.sets_seconds:
+                    self._sets[boundary_set] = (now + self.sets_seconds, known)
+            if known:
+                staffed.add(boundary_set)
+        return staffed
+
+
 def _confidence(match: Match, rivals: int, code: str, stale: bool) -> Confidence:
     if rivals > 1 or stale:
         return Confidence.LOW
@@ -137,13 +159,3 @@ def _confidence(match: Match, rivals: int, code: str, stale: bool) -> Confidence
     return Confidence.LOW if code[1:2] == "0" else Confidence.MEDIUM
 
 
-def _staffed_sets(session: Session, sets: set[str]) -> set[str]:
-    """The boundary sets for which the directory holds anybody (a range scan on the district key index)."""
-    staffed = set()
-    for boundary_set in sorted(sets):
-        first = session.scalar(select(DirectoryEntry.district_key)
-                               .where(DirectoryEntry.district_key >= f"{boundary_set}/",
-                                      DirectoryEntry.district_key < f"{boundary_set}0").limit(1))
-        if first:
-            staffed.add(boundary_set)
-    return staffed

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from http.cookiejar import DefaultCookiePolicy
@@ -188,13 +189,41 @@ class RepresentProvider:
 
     name = "represent"
 
-    def __init__(self, client: RepresentClient, cache: PostcodeCache,
-                 now: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(self, client: RepresentClient, cache: PostcodeCache, now: Callable[[], datetime] = _utcnow,
+                 memo_seconds: float = 0.0, memo_size: int = 10_000) -> None:
         self.client, self.cache, self.now = client, cache, now
+        # A short in-process memo of fresh answers absorbs the burst after a campaign email goes out;
+        # a roster sync reaches this process when its entries expire.
+        self.memo_seconds, self.memo_size = memo_seconds, memo_size
+        self._memo: OrderedDict[str, tuple[datetime, Lookup]] = OrderedDict()
+        self._memo_lock = threading.Lock()
 
     def lookup(self, session: Session, postal_code: str) -> Lookup | None:
         # ``session`` is the caller's unit of work; the cache keeps its own (see cache.py).
         now = self.now()
+        remembered = self._remembered(postal_code, now)
+        if remembered is not None:
+            return remembered
+        found = self._lookup(postal_code, now)
+        if found is not None and not found.stale and self.memo_seconds:
+            with self._memo_lock:
+                self._memo[postal_code] = (now + timedelta(seconds=self.memo_seconds), found)
+                while len(self._memo) > self.memo_size:
+                    self._memo.popitem(last=False)
+        return found
+
+    def _remembered(self, postal_code: str, now: datetime) -> Lookup | None:
+        if not self.memo_seconds:
+            return None
+        with self._memo_lock:
+            until, found = self._memo.get(postal_code, (now, None))
+            if until <= now:
+                self._memo.pop(postal_code, None)
+                return None
+            self._memo.move_to_end(postal_code)
+            return found
+
+    def _lookup(self, postal_code: str, now: datetime) -> Lookup | None:
         try:
             cached = self.cache.get(postal_code, now)
         except Exception:  # noqa: BLE001 - the cache is an optimisation; answer without it
@@ -240,5 +269,5 @@ def build_client(settings: Settings, db: Database) -> RepresentClient:
 def _make(settings: Settings) -> RepresentProvider:
     db = Database(settings.sqlalchemy_url)  # the cache's own engine: see cache.py for why
     cache = PostcodeCache(db, ttl=timedelta(days=settings.postcode_ttl_days),
-                          not_found_ttl=timedelta(hours=settings.postcode_not_found_hours))
-    return RepresentProvider(build_client(settings, db), cache)
+                          not_found_ttl=timedelta(hours=settings.postcode_not_found_hours), sets_seconds=60.0)
+    return RepresentProvider(build_client(settings, db), cache, memo_seconds=settings.lookup_memo_seconds)

@@ -170,3 +170,19 @@ def test_a_person_without_a_boundary_url_joins_the_boundary_of_the_same_name(liv
                                                          with_boundary=False)]))
     [candidate] = lookup(live, db).choices(Level.PROVINCIAL)
     assert candidate.district.key == f"{p.PROV}/ottawa-centre" and candidate.representatives[0].name == "Lee Sample"
+
+
+def test_each_process_remembers_fresh_answers_briefly_to_absorb_bursts(db, represent, clock):
+    from advocacy.models import PostcodeLookup
+
+    provider = make_provider(db, represent, clock)
+    provider.memo_seconds = 30
+    represent.json(PATH, p.k1p1a4())
+    lookup(provider, db)
+    with db.transaction() as session:
+        session.query(PostcodeLookup).delete()
+    clock.advance(seconds=20)
+    assert lookup(provider, db).source == "represent" and len(represent.seen) == 1
+    clock.advance(seconds=11)
+    lookup(provider, db)
+    assert len(represent.seen) == 2

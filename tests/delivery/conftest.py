@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import subprocess
@@ -63,7 +62,7 @@ class LetterFactory:
         self.count = 0
 
     def make(self, n: int = 1, *, db: Database | None = None, first_name: str = "Ann",
-             last_name: str = "Lee", subject: str | None = None) -> list[int]:
+             last_name: str = "Lee") -> list[int]:
         """Submit ``n`` letters from distinct supporters; returns the new delivery ids."""
         database = db or self.ctx.db
         campaign = self.ctx.catalog.get(CAMPAIGN)
@@ -75,8 +74,6 @@ class LetterFactory:
                 self.count += 1
                 person = Supporter(first_name, last_name, f"supporter{self.count}@example.com", POSTAL_CODE)
                 letters = compose_letters(campaign, recipients, person)
-                if subject is not None:
-                    letters = [dataclasses.replace(letter, subject=subject) for letter in letters]
                 action = submit_letter(session, campaign, person, letters, now=self.clock(),
                                        message_domain=self.ctx.message_domain)
                 ids += session.scalars(select(Delivery.id).where(Delivery.action_id == action.id)

@@ -22,6 +22,7 @@ from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import requests
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..config import Settings
@@ -265,9 +266,16 @@ def build_client(settings: Settings, db: Database) -> RepresentClient:
         timeout=settings.represent_timeout_seconds, retries=settings.represent_retries)
 
 
+def _short_busy_timeout(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA busy_timeout=1000")
+
+
 @register("represent")
 def _make(settings: Settings) -> RepresentProvider:
     db = Database(settings.sqlalchemy_url)  # the cache's own engine: see cache.py for why
+    if db.is_sqlite:
+        # Cache writes and rate-limit buckets are best effort: wait a second for SQLite's write lock, not ten.
+        event.listen(db.engine, "connect", _short_busy_timeout)
     cache = PostcodeCache(db, ttl=timedelta(days=settings.postcode_ttl_days),
                           not_found_ttl=timedelta(hours=settings.postcode_not_found_hours), sets_seconds=60.0)
     return RepresentProvider(build_client(settings, db), cache, memo_seconds=settings.lookup_memo_seconds)

@@ -141,6 +141,8 @@ def export_csv(session: Session) -> str:
     rows = session.execute(select(DirectoryEntry, DistrictRow).join(DistrictRow)
                            .order_by(DistrictRow.level, DistrictRow.name, DirectoryEntry.name))
     for entry, district in rows:
+        if not entry.email:
+            continue  # a roster row without an address (Represent has some): the file format requires one
         name = district.key if district.level == Level.OFFICIAL.value else district.name
         writer.writerow([district.level, name, entry.name, entry.office, entry.email, entry.party, entry.phone,
                          entry.postal_address.replace("\n", "\\n"), entry.source, entry.source_url,
@@ -172,8 +174,10 @@ def apply_roster(session: Session, people_set: str, people: Sequence[Representat
     member left keeps its row with nobody in it, so lookups report the seat as vacant.
     """
     source = f"represent:{people_set}"
+    # Only rows a sync wrote (keys "{set}/{district}"): a CSV that copied them keeps its own rows.
     old = {(e.district_key, e.name.casefold()): e
-           for e in session.scalars(select(DirectoryEntry).where(DirectoryEntry.source == source))}
+           for e in session.scalars(select(DirectoryEntry).where(DirectoryEntry.source == source,
+                                                                 DirectoryEntry.district_key.contains("/")))}
     new = {(p.district_key, p.name.casefold()): p for p in people}
     label = {**{k: f"{e.name} ({e.district_key})" for k, e in old.items()},
              **{k: f"{p.name} ({p.district})" for k, p in new.items()}}

@@ -104,6 +104,9 @@ def _representative(candidates: list[Candidate], target: RepresentativeTarget,
             problems.append(f"The seat for {candidate.district.name} is vacant right now.")
             continue
         rep = candidate.representatives[0]
+        if not rep.email:
+            problems.append(f"We have no email address for {rep.name}, {rep.office} for {candidate.district.name}.")
+            return None
         return Recipient(name=rep.name, office=rep.office, district=rep.district or candidate.district.name,
                          email=rep.email, level=rep.level, letter_key=target.letter, match=candidate.match.value,
                          source=rep.source, demo=rep.demo, confidence=candidate.confidence.value,

@@ -118,3 +118,33 @@ def test_check_names_levels_and_offices_a_live_campaign_lacks(settings, db):
     assert result.exit_code == 1
     assert "stop-offshoring: no provincial representatives in the directory" in result.output
     assert "stop-offshoring: the office minister-of-public-and-business-service-delivery is not in" in result.output
+
+
+def test_synced_rows_export_and_load_back_and_a_member_without_email_gets_no_letter(settings, db, ctx, represent,
+                                                                                   tmp_path):
+    import io
+
+    from advocacy.providers.base import ProviderChain
+    from advocacy.providers.directory import DirectoryProvider
+    from advocacy.services.directory import export_csv, load_csv
+    from advocacy.services.targets import resolve_targets
+
+    from ..conftest import prepare_database
+
+    silent = {**ROBIN, "email": ""}
+    represent.json(ROSTER, p.roster_page([p.OTTAWA_CENTRE_MPP, KIM, silent], total=3, next_path=None))
+    assert sync(settings, represent, "ontario-legislature").exit_code == 0
+    with db.transaction() as session:
+        exported = export_csv(session)
+        chosen = {Level.PROVINCIAL: f"{p.PROV}/nepean"}
+        resolution = resolve_targets(session, ctx.catalog.get("stop-offshoring"), "K2J1A1",
+                                     ProviderChain([DirectoryProvider()]), chosen=chosen)
+    assert resolution.problems == ["We have no email address for Robin Third, MPP for Nepean."]
+    assert "Lee Sample" in exported and "Robin Third" not in exported  # the file format needs an address
+    other = prepare_database(f"sqlite:///{tmp_path / 'other.db'}")
+    for target in (other, db):
+        with target.transaction() as session:
+            assert load_csv(session, io.StringIO(exported), name="export.csv", now=utcnow()).entries >= 17
+    assert "ontario-legislature: 0 added, 0 changed, 0 removed, 3 unchanged" in \
+        sync(settings, represent, "ontario-legislature").output  # a reloaded copy is not mistaken for the roster
+    other.dispose()

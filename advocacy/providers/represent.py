@@ -126,6 +126,11 @@ class RepresentClient:
                     status, ctype = response.status_code, response.headers.get("Content-Type", "")
                     body = response.content if status == 200 else b""
                     retry_after = response.headers.get("Retry-After", "")
+            except requests.ReadTimeout:
+                # A server that accepted the request and then hung will likely hang again: asking twice
+                # more would keep the supporter waiting three times as long for the same fallback.
+                problem = "no answer within the timeout"
+                break
             except requests.RequestException as exc:
                 problem, pause = type(exc).__name__, 0.0
                 continue

@@ -11,6 +11,10 @@ Columns (header row required; see docs in README):
 
 Loading replaces everything the directory held for each district named in the file;
 a file with any bad row changes nothing.
+
+The same tables hold rosters copied from Represent (``apply_roster``, run by ``advocacy directory
+sync``), keyed by Represent's boundary (``ontario-electoral-districts-representation-act-2015/nepean``);
+``check_directory`` tells staff what live campaigns lack and which rows are old.
 """
 
 from __future__ import annotations

@@ -107,12 +107,13 @@ def test_a_retry_after_longer_than_we_can_wait_goes_straight_to_the_fallback(cha
     assert len(represent.seen) == 1
 
 
-def test_a_server_that_hangs_is_given_up_on_after_the_timeout(db, represent, clock):
+def test_a_server_that_hangs_is_given_up_on_after_the_timeout_without_asking_again(db, represent, clock):
     represent.set(PATH, Reply(200, "{}", delay=2.0))
-    provider = make_provider(db, represent, clock, timeout=0.3, retries=0)
+    provider = make_provider(db, represent, clock, timeout=0.3)
     started = time.monotonic()
     assert lookup(provider, db) is None
     assert time.monotonic() - started < 1.5
+    assert len(represent.seen) == 1
 
 
 def test_when_represent_is_down_the_stale_cache_answers_with_low_confidence(live, represent, db, clock):

@@ -47,8 +47,9 @@ def find_representatives(session: Session, provider: RepresentativeProvider, raw
     """Everyone who may represent this postal code, by level; raises ``InvalidPostalCode`` with the reason."""
     code = normalise_postal_code(raw_postal_code)
     lookup = provider.lookup(session, code)
-    if lookup is not None:
+    if lookup is not None and any(lookup.choices(level) for level in ELECTED_LEVELS):
         return Finding(code, lookup)
+    # Nobody at any level (unknown code, or only districts nobody sits for): let the supporter choose.
     choices = area_choices(session, code)
     if any(choices.values()):
         return Finding(code, None, choices, "postal area")

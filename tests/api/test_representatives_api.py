@@ -85,3 +85,9 @@ def test_errors_under_api_are_json_never_html(client):
     wrong_method = client.post("/api/v1/representatives")
     assert wrong_method.status_code == 405 and wrong_method.is_json
     assert client.get("/no-such-page").mimetype == "text/html"  # the site's own pages are unchanged
+
+
+def test_a_code_whose_districts_nobody_sits_for_is_a_404_with_choices(live_client, represent):
+    represent.json("/postcodes/P0T1A1/", p.postcode("P0T1A1", centroid=[p.boundary(p.OLD_FED, "35001", "Nowhere")]))
+    response = live_client.get(URL + "P0T1A1")
+    assert response.status_code == 404 and response.get_json()["choices"]["provincial"]

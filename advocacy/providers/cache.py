@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..db import Database
-from ..domain.types import Candidate, Confidence, District, Level, Lookup, Match, Representative
+from ..domain.types import ELECTED_LEVELS, Candidate, Confidence, District, Level, Lookup, Match, Representative
 from ..models import DirectoryEntry, PostcodeLookup
 from .directory import replace_district, roster
 from .represent_json import Boundary, PostcodeAnswer
@@ -112,12 +112,12 @@ class PostcodeCache:
         with self.db.session() as session:
             people = roster(session, [b.key for b in boundaries])
             people.update(override or {})
-            staffed = self._staffed(session, {b.set for b in boundaries if not people.get(b.key)})
+            staffed = self._staffed(session, {b.set for b in boundaries if b.level and not people.get(b.key)})
         kept = [b for b in boundaries if b.level and (people.get(b.key) or b.set in staffed)]
         # Sets whose districts nobody sits for (a retired map, a body Represent does not cover) are left out;
         # a district of a set that does have people, but has nobody itself, is a vacant seat.
         candidates: dict[Level, list[Candidate]] = {}
-        for level in (Level.FEDERAL, Level.PROVINCIAL, Level.MUNICIPAL):
+        for level in ELECTED_LEVELS:
             at_level = sorted((b for b in kept if b.level == level),
                               key=lambda b: (_group_rank(b.set), b.set, b.match != Match.CONCORDANCE, b.name))
             rivals: dict[str, int] = defaultdict(int)
@@ -132,7 +132,6 @@ class PostcodeCache:
         match = Match.CONCORDANCE if any(b.match == Match.CONCORDANCE for b in kept) else Match.CENTROID
         return Lookup(postal_code=code, representatives=flat, match=match.value, city=city.title(),
                       candidates=candidates, source="represent", stale=stale, fetched_at=fetched_at)
-
 
     def _staffed(self, session: Session, sets: set[str]) -> set[str]:
         """The boundary sets for which the directory holds anybody (a range scan on the district key index)."""

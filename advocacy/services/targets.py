@@ -62,7 +62,7 @@ def resolve_targets(session: Session, campaign: Campaign, postal_code: str, prov
     if needs_lookup and lookup is None:
         raise UnknownPostalArea(
             f"We don't have representatives for the postal area {postal_area(postal_code)} yet. "
-            f"Check {format_postal_code(postal_code)} is your postal code, or choose your riding from the list."
+            f"Check {format_postal_code(postal_code)} is your postal code."
         )
     recipients: list[Recipient] = []
     problems: list[str] = []

@@ -187,3 +187,14 @@ def test_each_process_remembers_fresh_answers_briefly_to_absorb_bursts(db, repre
     clock.advance(seconds=11)
     lookup(provider, db)
     assert len(represent.seen) == 2
+
+
+def test_a_broken_limiter_stops_calls_rather_than_letting_them_through(db, represent, clock, chain):
+    class Broken:
+        def acquire(self, key):
+            raise ConnectionError("redis is down")
+
+    chain.providers[0].client.limiter = Broken()
+    represent.json(PATH, p.k1p1a4())
+    assert lookup(chain, db).source == "directory"
+    assert represent.seen == []

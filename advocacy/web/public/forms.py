@@ -34,9 +34,12 @@ def check_name(_form: Form, field: Field) -> None:
 
 def check_email(_form: Form, field: Field) -> None:
     try:
-        result = validate_email(field.data or "", check_deliverability=False)
+        # No SMTPUTF8 local parts: offices' mail servers and ours must be able to reply to every address.
+        result = validate_email(field.data or "", check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         raise ValidationError(f"Enter an email address like name@example.com ({exc})") from exc
+    if unsafe_reason(result.normalized) or "=?" in result.normalized:
+        raise ValidationError("Enter an email address like name@example.com")
     field.data = result.normalized
 
 

@@ -69,12 +69,45 @@ class LetterVersion(_Strict):
     fr: LetterText | None = None
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class DeliveryPolicy(_Strict):
+    """How letters reach the offices of one target group.
+
+    ``individual``: each letter is its own email, at most ``per_hour`` per office per hour (the rest wait).
+    ``digest``: one email per office per ``period`` listing every letter (name and postal code of each writer).
+    ``threshold``: one delivery when ``first`` letters have arrived for an office, then one every ``every`` more.
+    ``hours``/``days``: office hours in ``timezone``; nothing is sent outside them.
+    """
+
+    mode: Literal["individual", "digest", "threshold"] = "individual"
+    per_hour: Annotated[int, Field(strict=True, ge=1, le=1000)] = 10
+    period: Literal["hour", "day"] = "day"
+    first: Annotated[int, Field(strict=True, ge=1, le=1_000_000)] = 100
+    every: Annotated[int, Field(strict=True, ge=1, le=1_000_000)] = 100
+    hours: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")] | None = None
+    days: tuple[Weekday, ...] = WEEKDAYS  # type: ignore[assignment]
+    timezone: str = "America/Toronto"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"unknown time zone {value!r} (use a name like America/Toronto)") from exc
+        return value
+
+
 class RepresentativeTarget(_Strict):
     """Whoever represents the supporter at a level, found from their postal code."""
 
     type: Literal["representative"]
     level: Literal["federal", "provincial", "municipal"]
     letter: str = "default"
+    delivery: DeliveryPolicy = DeliveryPolicy()
 
 
 class OfficialTarget(_Strict):
@@ -86,6 +119,7 @@ class OfficialTarget(_Strict):
     title: Line | None = None
     email: Email | None = None
     letter: str = "default"
+    delivery: DeliveryPolicy = DeliveryPolicy()
 
     @model_validator(mode="after")
     def _all_or_none(self) -> OfficialTarget:
@@ -97,6 +131,14 @@ class OfficialTarget(_Strict):
 
 
 Target = Annotated[RepresentativeTarget | OfficialTarget, Field(discriminator="type")]
+
+
+class PetitionDelivery(_Strict):
+    """When a petition's targets receive it: at signature milestones, on a schedule, and/or at close."""
+
+    milestones: tuple[Annotated[int, Field(strict=True, ge=1)], ...] = ()
+    schedule: Literal["none", "weekly", "monthly"] = "none"
+    at_close: Annotated[bool, Field(strict=True)] = True
 
 
 class Campaign(_Strict):
@@ -111,6 +153,11 @@ class Campaign(_Strict):
     # Strict: a goal or a flag written as a string ("5000", "yes") is a mistake worth reporting, not guessing.
     goal: Annotated[int, Field(strict=True, ge=1, le=100_000_000)]
     editable: Annotated[bool, Field(strict=True)] = False
+    # required: nothing counts or is sent until the emailed link is used; optional: counts at once, and the
+    # link marks the address verified; off: no confirmation email. Default: required for letters, optional
+    # for petitions.
+    confirm: Literal["required", "optional", "off"] | None = None
+    petition: PetitionDelivery = PetitionDelivery()
     text: Texts
     targets: tuple[Target, ...] = ()
     letters: dict[Slug, LetterVersion] = Field(default_factory=dict)
@@ -195,6 +242,10 @@ class Campaign(_Strict):
         if self.closes and today > self.closes:
             return "closed"
         return "open"
+
+    @property
+    def confirm_mode(self) -> str:
+        return self.confirm or ("required" if self.kind == "letter" else "optional")
 
     def is_open(self, now: datetime) -> bool:
         """Live, and today (in Toronto) is within the campaign's dates."""

@@ -8,5 +8,7 @@ import unicodedata
 
 def slugify(text: str) -> str:
     """``Spadina—Fort York`` -> ``spadina-fort-york``."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    # Dashes of every kind separate words (riding names use em dashes): keep them apart before dropping accents.
+    spaced = "".join(" " if unicodedata.category(ch) == "Pd" else ch for ch in text)
+    plain = unicodedata.normalize("NFKD", spaced).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")

@@ -135,6 +135,7 @@ class Recipient:
     source_url: str = ""
     fetched_at: datetime | None = None
     district_key: str = ""
+    target_group: int = 0  # which target rule of the campaign found this office (its delivery policy)
 
 
 @dataclass(frozen=True)

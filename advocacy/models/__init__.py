@@ -1,11 +1,12 @@
 """SQLAlchemy models, one module per aggregate."""
 
-from .action import Action
+from .action import Action, Confirmation, Suppression
 from .base import Base
-from .delivery import Delivery, DeliveryEvent
+from .delivery import AddressFlag, Delivery, DeliveryAttachment, DeliveryEvent, PetitionMilestone
 from .directory import DirectoryEntry, District, PostalDistrict
 from .lookup import PostcodeLookup, RateBucket
 from .supporter import Supporter
 
-__all__ = ["Action", "Base", "Delivery", "DeliveryEvent", "DirectoryEntry", "District", "PostalDistrict",
-           "PostcodeLookup", "RateBucket", "Supporter"]
+__all__ = ["Action", "AddressFlag", "Base", "Confirmation", "Delivery", "DeliveryAttachment", "DeliveryEvent",
+           "DirectoryEntry", "District", "PetitionMilestone", "PostalDistrict", "PostcodeLookup", "RateBucket",
+           "Suppression", "Supporter"]

@@ -10,6 +10,37 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base, UTCDateTime, utcnow
 
 
+class Confirmation(Base):
+    """One emailed link that confirms every pending action of an address on a campaign.
+
+    Only a hash of the token is stored; the link itself lives in the outgoing email.
+    """
+
+    __tablename__ = "confirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_slug: Mapped[str] = mapped_column(String(80))
+    email_key: Mapped[str] = mapped_column(String(320))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    lang: Mapped[str] = mapped_column(String(2), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_confirmations_email", "email_key", "campaign_slug", "created_at"),)
+
+
+class Suppression(Base):
+    """An address that must not get campaign mail: unsubscribed or erased. Only a hash is kept."""
+
+    __tablename__ = "suppressions"
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Action(Base):
     __tablename__ = "actions"
 
@@ -25,6 +56,9 @@ class Action(Base):
     district: Mapped[str] = mapped_column(String(200), default="")
     opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(80), default="")
+    lang: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
+    confirmation_id: Mapped[int | None] = mapped_column(ForeignKey("confirmations.id"), nullable=True, index=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # the email link was used
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (

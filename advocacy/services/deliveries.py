@@ -39,10 +39,14 @@ def new_message_id(domain: str) -> str:
 
 
 def enqueue_letter(session: Session, action: Action, letter: RenderedLetter, *, reply_to_name: str,
-                   reply_to_address: str, now: datetime, message_domain: str) -> Delivery:
+                   reply_to_address: str, now: datetime, message_domain: str, policy: str = "individual",
+                   hold_reason: str = "") -> Delivery:
+    """One outbox row for one office; ``hold_reason`` keeps it held (e.g. until the supporter confirms)."""
     r = letter.recipient
     delivery = Delivery(
-        action_id=action.id, campaign_slug=action.campaign_slug, status=S.QUEUED.value,
+        action_id=action.id, campaign_slug=action.campaign_slug,
+        status=(S.HELD if hold_reason else S.QUEUED).value, hold_reason=hold_reason, kind="letter",
+        target_group=r.target_group, policy=policy, office_key=r.email.strip().lower(),
         recipient_name=r.name, recipient_email=r.email, recipient_office=r.office, recipient_district=r.district,
         recipient_level=r.level.value, match=r.match, source=r.source, letter_key=r.letter_key,
         confidence=r.confidence, recipient_source_url=r.source_url, recipient_fetched_at=r.fetched_at,

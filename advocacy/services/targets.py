@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
@@ -66,7 +66,7 @@ def resolve_targets(session: Session, campaign: Campaign, postal_code: str, prov
         )
     recipients: list[Recipient] = []
     problems: list[str] = []
-    for target in campaign.targets:
+    for group, target in enumerate(campaign.targets):
         if isinstance(target, RepresentativeTarget):
             level = Level(target.level)
             if level in picks:
@@ -79,13 +79,13 @@ def resolve_targets(session: Session, campaign: Campaign, postal_code: str, prov
                 candidates = lookup.choices(level) if lookup else []
             recipient = _representative(candidates, target, problems)
             if recipient is not None:
-                recipients.append(recipient)
+                recipients.append(replace(recipient, target_group=group))
         else:
             recipient = _official(session, target, provider)
             if recipient is None:
                 problems.append(f"The office {target.office} is not in our directory.")
             else:
-                recipients.append(recipient)
+                recipients.append(replace(recipient, target_group=group))
     return Resolution(_unique(recipients), lookup, problems)
 
 
@@ -122,7 +122,7 @@ def _official(session: Session, target: OfficialTarget, provider: Representative
     rep = provider.official(session, target.office)
     if rep is None:
         return None
-    return Recipient(name=rep.name, office=rep.office, district=rep.district, email=rep.email,
+    return Recipient(name=rep.name, office=rep.office, district="", email=rep.email,
                      level=Level.OFFICIAL, letter_key=target.letter, match=Match.DIRECTORY.value, source=rep.source,
                      demo=rep.demo, confidence=Confidence.HIGH.value, source_url=rep.source_url,
                      fetched_at=rep.fetched_at, district_key=target.office)

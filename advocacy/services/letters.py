@@ -14,6 +14,8 @@ from ..domain.postal import format_postal_code
 from ..domain.types import Recipient, RenderedLetter, Supporter
 from ..models import Action
 from .deliveries import enqueue_letter
+
+AWAITING = "awaiting confirmation"  # the hold reason confirmations release
 from .supporters import email_key, upsert_supporter
 
 CLOSINGS = {"en": "Sincerely,", "fr": "Veuillez agréer mes salutations distinguées,"}
@@ -70,8 +72,11 @@ def compose_letters(campaign: Campaign, recipients: list[Recipient], person: Sup
 
 def submit_letter(session: Session, campaign: Campaign, person: Supporter, letters: list[RenderedLetter], *,
                   now: datetime, message_domain: str, opt_in: bool = False, district: str = "",
-                  source: str = "") -> Action:
-    """Record the letter and one outbox row per recipient; the caller commits them together."""
+                  source: str = "", hold: bool = False, lang: str = "en") -> Action:
+    """Record the letter and one outbox row per recipient; the caller commits them together.
+
+    ``hold``: the letter is pending and its deliveries held until the supporter confirms their address.
+    """
     if campaign.kind != "letter":
         raise ValueError(f"{campaign.slug} is not a letter campaign")
     if not campaign.is_open(now):
@@ -79,7 +84,8 @@ def submit_letter(session: Session, campaign: Campaign, person: Supporter, lette
     if not letters:
         raise NoTargets("There is nobody to send this letter to.")
     supporter = upsert_supporter(session, person, now=now)
-    action = Action(campaign_slug=campaign.slug, kind="letter", status="confirmed", supporter_id=supporter.id,
+    action = Action(campaign_slug=campaign.slug, kind="letter", status="pending" if hold else "confirmed",
+                    lang=lang, supporter_id=supporter.id,
                     email_key=email_key(person.email), first_name=person.first_name, last_name=person.last_name,
                     postal_code=person.postal_code, district=district, opt_in=opt_in, source=source,
                     created_at=now)
@@ -87,6 +93,6 @@ def submit_letter(session: Session, campaign: Campaign, person: Supporter, lette
     session.flush()
     for letter in letters:
         enqueue_letter(session, action, letter, reply_to_name=person.name, reply_to_address=person.email.strip(),
-                       now=now, message_domain=message_domain)
+                       now=now, message_domain=message_domain, hold_reason=AWAITING if hold else "")
     session.flush()
     return action

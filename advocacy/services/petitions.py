@@ -30,8 +30,12 @@ def _existing(session: Session, campaign: Campaign, key: str) -> Action | None:
 
 
 def sign_petition(session: Session, campaign: Campaign, person: Supporter, *, now: datetime,
-                  opt_in: bool = False, district: str = "", source: str = "") -> SignResult:
-    """Record a signature, or return the earlier one when this email has already signed."""
+                  opt_in: bool = False, district: str = "", source: str = "", hold: bool = False,
+                  lang: str = "en") -> SignResult:
+    """Record a signature, or return the earlier one when this email has already signed.
+
+    ``hold``: the signature stays pending (not counted) until the supporter confirms their address.
+    """
     if campaign.kind != "petition":
         raise ValueError(f"{campaign.slug} is not a petition")
     if not campaign.is_open(now):
@@ -41,7 +45,8 @@ def sign_petition(session: Session, campaign: Campaign, person: Supporter, *, no
     if earlier is not None:
         return SignResult(earlier, created=False)
     supporter = upsert_supporter(session, person, now=now)
-    action = Action(campaign_slug=campaign.slug, kind="signature", status="confirmed", supporter_id=supporter.id,
+    action = Action(campaign_slug=campaign.slug, kind="signature", status="pending" if hold else "confirmed",
+                    lang=lang, supporter_id=supporter.id,
                     email_key=key, first_name=person.first_name, last_name=person.last_name,
                     postal_code=person.postal_code, district=district, opt_in=opt_in, source=source,
                     created_at=now)

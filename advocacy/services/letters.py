@@ -14,9 +14,9 @@ from ..domain.postal import format_postal_code
 from ..domain.types import Recipient, RenderedLetter, Supporter
 from ..models import Action
 from .deliveries import enqueue_letter
+from .supporters import email_key, upsert_supporter
 
 AWAITING = "awaiting confirmation"  # the hold reason confirmations release
-from .supporters import email_key, upsert_supporter
 
 CLOSINGS = {"en": "Sincerely,", "fr": "Veuillez agréer mes salutations distinguées,"}
 

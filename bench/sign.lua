@@ -1,8 +1,13 @@
--- wrk script for bench/sign.py.
--- Arguments (after "--"): mode (get | post), tag, max requests per thread, csrf token, cookie.
+-- wrk script for bench/sign.py: wrk -t N -c N ... -s sign.lua URL -- MODE TAG LIMIT CSRF COOKIE
+--   MODE    get | post
+--   TAG     goes into every email, so that bench/sign.py can find this run's rows
+--   LIMIT   responses per thread before the thread stops (the count bound; 0 = none)
+--   CSRF    the csrf_token, URL-encoded; COOKIE: "session=..." from the same GET
 -- POST mode signs with a new email on every request (tag, thread number and a per-thread
--- counter), so no signature is a duplicate and every 303 must be a new stored row.
--- Statuses are counted in response() and reported from done() on lines starting "BENCH ".
+-- counter), so no signature is a duplicate and every 303 must be a new stored row. One
+-- connection per thread means at most one request in flight per thread, so the email of a
+-- request cut off when the run stops is known exactly. Statuses are counted in response()
+-- and reported from done() on lines starting "BENCH ".
 
 local threads = {}
 
@@ -39,6 +44,7 @@ function init(args)
    accepted = 0 -- 303: the app recorded the action and redirects to the thanks page
    ok = 0       -- other 2xx/3xx
    errors = 0   -- anything else (4xx, 5xx)
+   verifying = id == 1
    if cookie ~= "" then
       wrk.headers["Cookie"] = cookie
    end
@@ -52,6 +58,12 @@ function init(args)
 end
 
 function request()
+   if verifying then
+      -- wrk calls request() once on the first thread's state to check the script, and never
+      -- sends that request: keep it out of the counts.
+      verifying = false
+      return wrk.format(nil, nil, nil, mode == "post" and prefix .. "verify%40example.org" or nil)
+   end
    if sent == 0 then
       first_us = now_us()
    end

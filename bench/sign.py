@@ -16,6 +16,7 @@ import contextlib
 import http.client
 import os
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -64,6 +66,8 @@ class Result:
     p50_ms: float = 0.0
     p99_ms: float = 0.0
     unanswered: list[str] = field(default_factory=list)  # emails sent without a response
+    cpu_ms: float = 0.0  # the server's worker CPU time per response
+    others: float = 0.0  # cores kept busy by processes outside this run, on average
 
     @property
     def rate(self) -> float:
@@ -165,6 +169,28 @@ def worker_pids(master: int) -> list[int]:
         if ppid == master:
             children.append(int(entry.name))
     return sorted(children)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all processes on the machine have used (the busy columns of /proc/stat's cpu line)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    """This script and the children it has waited for (wrk, the migrations)."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -332,6 +358,11 @@ def pragmas_ceiling(path: Path) -> tuple[str, int, int]:
 
 
 # -- report ------------------------------------------------------------------------
+def _cpu_ratio(app: Result, ceiling_run: Result) -> float:
+    """What the rate ratio would be if both servers were bound by worker CPU alone."""
+    return ceiling_run.cpu_ms / app.cpu_ms if app.cpu_ms else 0.0
+
+
 def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED  <<<"
 
@@ -359,10 +390,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("wrk is not installed")
     drive = run_wrk if use_wrk else run_python
 
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    # Stop cleanly on Ctrl-C, kill or a closed terminal; SIGINT is set explicitly because a
+    # shell starting this in the background makes the script ignore it.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _raise_interrupt)
     procs = Processes()
-    workdir = Path(tempfile.mkdtemp(prefix="advocacy-bench-"))
+    workdir = Path(tempfile.mkdtemp(prefix="advocacy-signbench-"))
     try:
         return _run(args, drive, "wrk" if use_wrk else "python", procs, workdir)
     except KeyboardInterrupt:
@@ -376,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _run(args: argparse.Namespace, drive, client: str, procs: Processes, workdir: Path) -> int:  # noqa: ANN001
+def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, procs: Processes,
+         workdir: Path) -> int:
     instance = workdir / "instance"
     app_db = instance / "advocacy.db"
     ceiling_db = workdir / "ceiling.db"
@@ -388,7 +422,6 @@ def _run(args: argparse.Namespace, drive, client: str, procs: Processes, workdir
         ADVOCACY_BASE_URL="http://127.0.0.1",
         BENCH_CEILING_DB=str(ceiling_db),
         BENCH_BUSY_TIMEOUT_MS=str(SQLITE_BUSY_TIMEOUT_MS),
-        PYTHONDONTWRITEBYTECODE="1",
     )
     cli = [sys.executable, "-c", "from advocacy.cli import main; main()"]
     for step in (["db", "upgrade"], ["directory", "load", "--demo"]):
@@ -412,23 +445,35 @@ def _run(args: argparse.Namespace, drive, client: str, procs: Processes, workdir
     csrf, cookie = get_form(app_port)
     app_url = f"http://127.0.0.1:{app_port}{CAMPAIGN_PATH}"
     ceiling_url = f"http://127.0.0.1:{ceiling_port}/"
-    # The machine is shared: a busy neighbour lowers every figure, so say how busy it was.
-    print(f"load average before the runs: {Path('/proc/loadavg').read_text().split()[0]} on {os.cpu_count()} cores")
     print(f"advocacy bench: {args.workers} gunicorn {args.worker_class} workers per server"
           f"{f' x {args.threads} threads' if args.worker_class == 'gthread' else ''}, "
           f"client {client}, concurrency {args.concurrency}, {args.duration:g} s per run after "
           f"{args.warmup:g} s warm-up, at most {args.max_requests} requests per run", flush=True)
 
-    def measure(url: str, mode: str, tag: str, **kw: str) -> Result:
+    def measure(master: int, url: str, mode: str, tag: str, **kw: str) -> Result:
         if args.warmup:
             drive(args, url, mode, f"w{tag}", args.warmup, **kw)
-        return drive(args, url, mode, tag, args.duration, **kw)
+        # CPU time per response depends less on a busy neighbour than the rates do (shared
+        # cores still inflate it): with the neighbours' load beside it, it tells a slow app
+        # from a busy machine.
+        servers = worker_pids(app.pid) + worker_pids(ceil.pid)
+        workers = worker_pids(master)
+        before, machine, own, ours = cpu_seconds(workers), machine_busy_seconds(), own_cpu_seconds(), \
+            cpu_seconds(servers)
+        started = time.monotonic()
+        result = drive(args, url, mode, tag, args.duration, **kw)
+        elapsed = time.monotonic() - started
+        result.cpu_ms = (cpu_seconds(workers) - before) * 1000 / max(result.requests, 1)
+        # Whatever the machine did beyond the servers and the client is a neighbour's load.
+        result.others = max(0.0, (machine_busy_seconds() - machine) - (own_cpu_seconds() - own)
+                            - (cpu_seconds(servers) - ours)) / elapsed
+        return result
 
     # Signing first, the page after: the page then counts a realistic number of signatures.
-    sign = measure(app_url, "post", "a", csrf=csrf, cookie=cookie)
-    sign_ceiling = measure(ceiling_url, "post", "c")
-    page = measure(app_url, "get", "pa")
-    page_ceiling = measure(ceiling_url, "get", "pc")
+    sign = measure(app.pid, app_url, "post", "a", csrf=csrf, cookie=cookie)
+    sign_ceiling = measure(ceil.pid, ceiling_url, "post", "c")
+    page = measure(app.pid, app_url, "get", "pa")
+    page_ceiling = measure(ceil.pid, ceiling_url, "get", "pc")
 
     stored, cut_off = stored_rows(app_db, "actions", "email_key", "a", sign.unanswered,
                                   f"AND campaign_slug = '{SLUG}'")
@@ -437,7 +482,6 @@ def _run(args: argparse.Namespace, drive, client: str, procs: Processes, workdir
     c_lost = sign_ceiling.accepted - c_stored
     total_rows = campaign_rows(app_db)
 
-    print(f"load average after the runs: {Path('/proc/loadavg').read_text().split()[0]}")
     now_workers = worker_pids(app.pid)
     rss = {pid: peak_rss_mib(pid) for pid in now_workers}
     ceiling_rss = {pid: peak_rss_mib(pid) for pid in worker_pids(ceil.pid)}
@@ -460,11 +504,15 @@ def _run(args: argparse.Namespace, drive, client: str, procs: Processes, workdir
     print("  signature survives a crash of the app, a worker or gunicorn; the last transactions")
     print("  before a power failure or an OS crash may be lost (the database stays consistent).")
     print()
-    print(f"Signing  POST {CAMPAIGN_PATH}  (one GET for the session cookie and csrf_token, reused)")
+    print(f"Signing  POST {CAMPAIGN_PATH}")
+    print("  app: one GET beforehand for the session cookie and csrf_token, reused by every POST")
+    print("  ceiling: POST / validates the 4 fields and inserts one row (no CSRF, session or ORM)")
     print(f"  {'':34}{'app':>12}{'ceiling':>12}")
     print(f"  {'signatures/s (303 responses)':34}{sign.accepted_rate:12.1f}{sign_ceiling.accepted_rate:12.1f}")
     print(f"  {'p50 latency (ms)':34}{sign.p50_ms:12.1f}{sign_ceiling.p50_ms:12.1f}")
     print(f"  {'p99 latency (ms)':34}{sign.p99_ms:12.1f}{sign_ceiling.p99_ms:12.1f}")
+    print(f"  {'worker CPU per request (ms)':34}{sign.cpu_ms:12.2f}{sign_ceiling.cpu_ms:12.2f}")
+    print(f"  {'cores busy with other processes':34}{sign.others:12.2f}{sign_ceiling.others:12.2f}")
     print(f"  {'accepted (303)':34}{sign.accepted:12d}{sign_ceiling.accepted:12d}")
     print(f"  {'stored rows for those requests':34}{stored:12d}{c_stored:12d}")
     print(f"  {'lost = accepted - stored':34}{lost:12d}{c_lost:12d}")
@@ -473,16 +521,18 @@ def _run(args: argparse.Namespace, drive, client: str, procs: Processes, workdir
     print(f"  {'socket errors/timeouts':34}{sign.socket_errors:12d}{sign_ceiling.socket_errors:12d}")
     print(f"  {'cut off in flight at the end':34}{len(sign.unanswered):12d}{len(sign_ceiling.unanswered):12d}")
     print(f"  {'  of which stored anyway':34}{cut_off:12d}{c_cut_off:12d}")
-    print(f"  ratio to the ceiling: {sign_ratio:.2f}   ({total_rows} rows in actions for the campaign, "
-          "warm-up included)")
+    print(f"  ratio to the ceiling: {sign_ratio:.2f}   (by CPU per request: {_cpu_ratio(sign, sign_ceiling):.2f}; "
+          f"{total_rows} rows in actions for the campaign, warm-up included)")
     print()
     print(f"Campaign page  GET {CAMPAIGN_PATH}  (ceiling: a bare Jinja page)")
     print(f"  {'':34}{'app':>12}{'ceiling':>12}")
     print(f"  {'requests/s':34}{page.rate:12.1f}{page_ceiling.rate:12.1f}")
     print(f"  {'p50 latency (ms)':34}{page.p50_ms:12.1f}{page_ceiling.p50_ms:12.1f}")
     print(f"  {'p99 latency (ms)':34}{page.p99_ms:12.1f}{page_ceiling.p99_ms:12.1f}")
+    print(f"  {'worker CPU per request (ms)':34}{page.cpu_ms:12.2f}{page_ceiling.cpu_ms:12.2f}")
+    print(f"  {'cores busy with other processes':34}{page.others:12.2f}{page_ceiling.others:12.2f}")
     print(f"  {'errors (non-2xx/3xx responses)':34}{page.errors:12d}{page_ceiling.errors:12d}")
-    print(f"  ratio to the ceiling: {page_ratio:.2f}")
+    print(f"  ratio to the ceiling: {page_ratio:.2f}   (by CPU per request: {_cpu_ratio(page, page_ceiling):.2f})")
     print()
     print("Peak RSS per web worker (VmHWM after the runs)")
     print("  app:     " + ", ".join(f"pid {pid} {mib:.1f} MiB" for pid, mib in rss.items()))
@@ -504,6 +554,11 @@ def _run(args: argparse.Namespace, drive, client: str, procs: Processes, workdir
     for name, value, ok in checks:
         print(f"  {name:34}{value:>12}   {verdict(ok)}")
     missed = [name for name, _value, ok in checks if not ok]
+    busiest = max(r.others for r in (sign, sign_ceiling, page, page_ceiling))
+    if busiest > 0.25:
+        print()
+        print(f"NOTE: other processes kept up to {busiest:.1f} of {os.cpu_count()} cores busy during the runs:")
+        print("the rates and latencies are lower and noisier than on an idle machine; CPU per request is steadier.")
     print()
     print(f"MISSED {len(missed)} of {len(checks)} targets: {'; '.join(missed)}" if missed
           else f"all {len(checks)} targets met")

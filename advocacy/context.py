@@ -8,6 +8,7 @@ from .catalog import Catalog
 from .config import Settings
 from .db import Database
 from .providers import ProviderChain
+from .services.supporter_mail import MailSettings
 
 
 @dataclass
@@ -16,6 +17,12 @@ class AppContext:
     db: Database
     catalog: Catalog
     provider: ProviderChain
+
+    @property
+    def mail(self) -> MailSettings:
+        s = self.settings
+        return MailSettings(templates_dir=s.templates_dir, org_name=s.org_name, base_url=s.base_url,
+                            secret_key=s.secret_key, message_domain=self.message_domain)
 
     @property
     def message_domain(self) -> str:

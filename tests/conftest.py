@@ -111,7 +111,7 @@ def smtp_sink():
     sink.stop()
 
 
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(client, url: str) -> str:
@@ -124,3 +124,22 @@ def csrf_token(client, url: str) -> str:
 def post_form(client, url: str, data: dict[str, str], *, follow: bool = False):
     """Submit a form the way a browser does: fetch the page first for its CSRF token."""
     return client.post(url, data={"csrf_token": csrf_token(client, url), **data}, follow_redirects=follow)
+
+
+_CONFIRM_LINK = re.compile(r"(/confirm/[A-Za-z0-9_-]+)")
+
+
+def confirm_by_email(client, db, address: str) -> None:
+    """Do what the supporter does: open the newest confirmation email's link and press the button."""
+    from sqlalchemy import select
+
+    from advocacy.models import Delivery
+
+    with db.transaction() as session:
+        body = session.scalars(select(Delivery.body).where(Delivery.kind == "confirmation",
+                                                           Delivery.office_key == address.lower())
+                               .order_by(Delivery.id.desc())).first()
+    assert body, f"no confirmation email to {address}"
+    link = _CONFIRM_LINK.search(body).group(1)
+    response = client.post(link, data={"csrf_token": csrf_token(client, link)})
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]

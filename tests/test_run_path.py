@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 import time
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import requests
@@ -29,6 +31,18 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
     raise AssertionError(f"{url} did not answer within {timeout}s")
 
 
+def wait_for_mail(mailbox: Path, count: int, timeout: float = 20) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and len(list(mailbox.glob("*.eml"))) < count:
+        time.sleep(0.2)
+    parsed = [BytesParser(policy=policy.default).parsebytes(p.read_bytes())
+              for p in sorted(mailbox.glob("*.eml"), key=lambda p: p.stat().st_mtime)]
+    # Headers as written plus the decoded text: quoted-printable may fold a long link across lines.
+    messages = [f"To: {m['To']}\nSubject: {m['Subject']}\n\n{m.get_content()}" for m in parsed]
+    assert len(messages) == count, f"expected {count} messages, found {len(messages)}"
+    return messages
+
+
 def test_serve_from_an_empty_instance_dir_then_letter_reaches_the_mailbox(tmp_path):
     port = free_port()
     env = {**os.environ, "ADVOCACY_INSTANCE_DIR": str(tmp_path / "instance"), "PORT": str(port),
@@ -46,17 +60,19 @@ def test_serve_from_an_empty_instance_dir_then_letter_reaches_the_mailbox(tmp_pa
         sent = browser.post(f"{base}/campaigns/stop-offshoring", timeout=5, data={
             "csrf_token": token, "first_name": "Run", "last_name": "Path", "email": "run@example.com",
             "postal_code": "M5V 3L9", "intent": "send"})
-        assert sent.status_code == 200 and "Your letter is on its way" in sent.text
+        assert sent.status_code == 200 and "Check your email" in sent.text
         mailbox = tmp_path / "instance" / "mailbox"
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and len(list(mailbox.glob("*.eml"))) < 2:
-            time.sleep(0.2)
-        letters = [p.read_text() for p in mailbox.glob("*.eml")]
-        assert len(letters) == 2
-        assert any("To: Alex Demo-Martin <mpp.spadina-fort-york@demo.invalid>" in text for text in letters)
+        confirmation = wait_for_mail(mailbox, 1)[0]
+        link = re.search(r"(/confirm/[A-Za-z0-9_-]+)", confirmation).group(1)
+        page = browser.get(base + link, timeout=5)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        confirmed = browser.post(base + link, data={"csrf_token": token}, timeout=5)
+        assert "Your letter is on its way to 2 offices" in confirmed.text
+        messages = wait_for_mail(mailbox, 4)  # the confirmation, two letters, the receipt
+        assert any("To: Alex Demo-Martin <mpp.spadina-fort-york@demo.invalid>" in text for text in messages)
         listing = subprocess.run([str(ADVOCACY), "mailbox", "list"], env=env, capture_output=True, text=True,
                                  timeout=30)
-        assert "2 messages" in listing.stdout
+        assert "4 messages" in listing.stdout
     finally:
         process.terminate()
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from advocacy.channels import build_channel
@@ -31,11 +33,21 @@ def test_sign_petition_then_send_letter_and_it_arrives(page, live_server, ctx):
     assert page.get_by_role("heading", name="Check your letter").is_visible()
     page.get_by_label("Your letter").fill("I work in public IT in Toronto, and offshoring has cost my team its jobs.")
     page.get_by_role("button", name="Send my letter to 2 representatives").click()
-    page.wait_for_url("**/thanks?sent=2")
-    assert page.get_by_role("heading", name="Your letter is on its way").is_visible()
+    page.wait_for_url("**/thanks?sent=2&check=1")
+    assert page.get_by_role("heading", name="Check your email").is_visible()
 
-    report = Worker(ctx, build_channel(ctx.settings)).run_once()
-    assert report.sent == 2
+    worker = Worker(ctx, build_channel(ctx.settings))
+    worker.run_once()  # the two confirmation emails (petition and letter); the letters are held
+    letter_mail = [m for _path, m in read_mailbox(ctx.settings.mailbox_path)
+                   if str(m["Subject"]).startswith("Confirm your letter")]
+    assert len(letter_mail) == 1
+    link = re.search(r"http://\S+/confirm/\S+", letter_mail[0].get_content()).group(0)
+    page.goto(live_server + link[link.index("/confirm/"):])
+    page.get_by_role("button", name="Confirm and send my letter").click()
+    assert page.get_by_role("heading", name="Thank you: you are confirmed").is_visible()
+
+    report = worker.run_once()
+    assert report.sent == 3  # the letter to each office, and the receipt
     received = {str(m["To"]): m for _path, m in read_mailbox(ctx.settings.mailbox_path)}
     mpp = received["Alex Demo-Martin <mpp.spadina-fort-york@demo.invalid>"]
     assert str(mpp["Reply-To"]) == "Maya Okafor <maya@example.com>"

@@ -118,7 +118,7 @@ def test_send_creates_one_delivery_per_recipient_with_its_letter_version(client,
     response = post_form(client, f"/campaigns/{slug}", {**person, "intent": "send"})
     assert response.status_code == 303
     with db.transaction() as session:
-        rows = session.scalars(select(Delivery)).all()
+        rows = session.scalars(select(Delivery).where(Delivery.kind == "letter")).all()
         assert {(d.recipient_name, d.recipient_email, d.letter_key) for d in rows} == expected
         assert len(rows) == len(expected)
         assert {d.campaign_slug for d in rows} == {slug}
@@ -135,7 +135,7 @@ def test_editable_c377_letter_sends_the_supporters_words_verbatim(client, db):
     assert 'name="body"' in preview and "As your constituent" in preview  # the default text, ready to edit
     post_form(client, url, {**OTTAWA, "subject": "C-377 {{ 7*7 }}", "body": words, "intent": "send"})
     with db.transaction() as session:
-        row = session.scalars(select(Delivery)).one()
+        row = session.scalars(select(Delivery).where(Delivery.kind == "letter")).one()
         assert row.subject == "C-377 {{ 7*7 }}"
         assert words in row.body and "49" not in row.body
         assert row.body.startswith("Dear Taylor Demo-Roy,")

@@ -49,7 +49,7 @@ def token(client) -> str:
 def stored(db) -> tuple[int, int]:
     with db.transaction() as session:
         return (session.scalar(select(func.count()).select_from(Action)),
-                session.scalar(select(func.count()).select_from(Delivery)))
+                session.scalar(select(func.count()).select_from(Delivery).where(Delivery.kind == "letter")))
 
 
 def test_only_open_public_campaigns_are_listed(client):

@@ -20,7 +20,7 @@ from advocacy.models import Delivery
 from advocacy.models.base import utcnow
 from advocacy.services.deliveries import RetryPolicy
 
-from ..conftest import post_form
+from ..conftest import confirm_by_email, post_form
 from ..smtp import SmtpSink, free_port
 from .conftest import events, row, rows, smtp_worker
 
@@ -42,14 +42,16 @@ def test_a_letter_reaches_each_office_as_previewed(client, ctx, smtp_sink, clock
     sent = post_form(client, "/campaigns/stop-offshoring", {**FORM, "intent": "send", "subject": subject,
                                                             "body": dict(_form_fields(preview))["body"]})
     assert sent.status_code == 303
+    confirm_by_email(client, ctx.db, FORM["email"])  # letters are held until the supporter confirms
     clock.now = utcnow()  # the form used the wall clock
 
     report = smtp_worker(ctx, smtp_sink.url, clock).run_once()
 
-    assert (report.sent, report.retried, report.failed) == (2, 0, 0)
+    assert (report.sent, report.retried, report.failed) == (4, 0, 0)  # 2 letters, the confirmation, the receipt
     by_office = {message["To"].addresses[0].addr_spec: message for message in smtp_sink.messages}
-    assert set(by_office) == {"mpp.ottawa-centre@demo.invalid", "minister.service-delivery@demo.invalid"}
-    for delivery in rows(ctx.db):
+    assert set(by_office) == {"mpp.ottawa-centre@demo.invalid", "minister.service-delivery@demo.invalid",
+                              "emilie@example.com"}
+    for delivery in [d for d in rows(ctx.db) if d.kind == "letter"]:
         message = by_office[delivery.recipient_email]
         assert delivery.status == "sent" and delivery.attempts == 1
         assert message["Message-ID"] == delivery.message_id
@@ -62,7 +64,10 @@ def test_a_letter_reaches_each_office_as_previewed(client, ctx, smtp_sink, clock
         # Line ends travel as CRLF on the wire; the text is otherwise exactly what the supporter saw.
         assert (message["Subject"], message.get_content().replace("\r\n", "\n")) in shown
         assert "Bcc" not in message and "Cc" not in message
-    assert {env[0] for env in smtp_sink.envelopes} == {"letters@union.test"}
+    # Each delivery has its own return path (VERP), so a bounce names the delivery it is about.
+    senders = [env[0] for env in smtp_sink.envelopes]
+    assert len(set(senders)) == len(senders)
+    assert all(re.fullmatch(r"bounces\+[a-z2-7]+@union\.test", sender) for sender in senders)
 
 
 def _form_fields(response) -> list[tuple[str, str]]:

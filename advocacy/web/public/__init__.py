@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from . import views  # noqa: E402,F401 - registers the routes
+from . import links, views  # noqa: E402,F401 - registers the routes

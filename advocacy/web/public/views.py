@@ -13,6 +13,7 @@ from ...domain.errors import AdvocacyError, CampaignClosed, UnknownPostalArea
 from ...domain.types import Supporter
 from ...models.base import utcnow
 from ...services import letters as letter_service
+from ...services.confirmations import queue_receipt, request_confirmation
 from ...services.petitions import sign_petition
 from ...services.stats import count_actions
 from ...services.targets import LEVEL_NAMES, Resolution, find_district, resolve_targets
@@ -77,17 +78,21 @@ def _supporter(form: SupporterForm) -> Supporter:
 def _petition(campaign: Campaign, form: SupporterForm) -> Response | tuple[str, int]:
     if not form.validate():
         return _render_campaign(campaign, form)
-    ctx, session = app_context(), db_session()
+    ctx, session, now = app_context(), db_session(), utcnow()
+    mode = campaign.confirm_mode
     try:
         district = find_district(session, ctx.provider, form.postal_code.data)
-        result = sign_petition(session, campaign, _supporter(form), now=utcnow(), opt_in=form.opt_in.data,
-                               district=district, source=_source())
+        result = sign_petition(session, campaign, _supporter(form), now=now, opt_in=form.opt_in.data,
+                               district=district, source=_source(), hold=mode == "required")
     except CampaignClosed as exc:
         return _render_campaign(campaign, form, problem=str(exc))
+    pending = result.action.status == "pending"
+    if mode != "off" and (result.created or pending):
+        request_confirmation(session, campaign, result.action, mail=ctx.mail, now=now)
     session.commit()
     # A private petition never tells whether an address had signed: anyone with the link could test a colleague's.
-    already = 1 if campaign.listed and not result.created else None
-    return redirect(url_for("public.thanks", slug=campaign.slug, already=already), 303)
+    already = 1 if campaign.listed and not result.created and not pending else None
+    return redirect(url_for("public.thanks", slug=campaign.slug, already=already, check=1 if pending else None), 303)
 
 
 def _letter(campaign: Campaign, form: LetterForm) -> Response | tuple[str, int]:
@@ -112,16 +117,22 @@ def _letter(campaign: Campaign, form: LetterForm) -> Response | tuple[str, int]:
         edits = letter_service.LetterEdits(form.subject.data, form.body.data)
     if intent != "send":
         return _preview(campaign, form, resolution, edits)
-    person = _supporter(form)
+    person, now, mode = _supporter(form), utcnow(), campaign.confirm_mode
     letters = letter_service.compose_letters(campaign, resolution.recipients, person, edits=edits)
     try:
-        letter_service.submit_letter(session, campaign, person, letters, now=utcnow(),
-                                     message_domain=ctx.message_domain, opt_in=form.opt_in.data,
-                                     district=resolution.district, source=_source())
+        action = letter_service.submit_letter(session, campaign, person, letters, now=now,
+                                              message_domain=ctx.message_domain, opt_in=form.opt_in.data,
+                                              district=resolution.district, source=_source(),
+                                              hold=mode == "required")
     except AdvocacyError as exc:
         return _render_campaign(campaign, form, problem=str(exc))
+    if mode == "off":
+        queue_receipt(session, campaign, [action], mail=ctx.mail, now=now)
+    else:
+        request_confirmation(session, campaign, action, mail=ctx.mail, now=now)
     session.commit()
-    return redirect(url_for("public.thanks", slug=campaign.slug, sent=len(letters)), 303)
+    check = 1 if mode == "required" else None
+    return redirect(url_for("public.thanks", slug=campaign.slug, sent=len(letters), check=check), 303)
 
 
 def _preview(campaign: Campaign, form: LetterForm, resolution: Resolution,
@@ -150,7 +161,8 @@ def thanks(slug: str) -> str:
     sent = request.args.get("sent", type=int)
     count = count_actions(db_session(), slug) if campaign.listed else None
     return render_template("public/thanks.html", campaign=campaign, text=text, links=links, page_url=url,
-                           already=request.args.get("already") == "1", sent=sent, count=count)
+                           already=request.args.get("already") == "1", sent=sent, count=count,
+                           check=request.args.get("check") == "1")
 
 
 @bp.errorhandler(CSRFError)

@@ -1,0 +1,34 @@
+"""Emails to supporters, written as templates: ``templates/email/<name>/{subject,body}.txt``.
+
+Rendered with a plain Jinja environment for text: the values are supporter data and our own
+strings, never templates themselves, and the result is a text/plain email (nothing to escape).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    body: str
+
+
+@lru_cache(maxsize=8)
+def _environment(templates_dir: str) -> Environment:
+    return Environment(loader=FileSystemLoader(templates_dir), undefined=StrictUndefined, autoescape=False,  # noqa: S701 - text/plain email
+                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def render_email(templates_dir: Path, name: str, **context: Any) -> RenderedEmail:  # noqa: ANN401
+    """Render ``email/<name>/subject.txt`` (one line) and ``body.txt``."""
+    env = _environment(str(templates_dir))
+    subject = " ".join(env.get_template(f"email/{name}/subject.txt").render(**context).split())
+    body = env.get_template(f"email/{name}/body.txt").render(**context)
+    return RenderedEmail(subject, body)

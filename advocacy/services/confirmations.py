@@ -1,0 +1,221 @@
+"""Confirm-before-send: one emailed link per address and campaign, used with a POST.
+
+- ``required``: actions stay pending (not counted, letters held) until the link is used.
+- ``optional``: actions count at once; the link only marks the address verified.
+- Caps: one confirmation email per address per campaign per 24 h, three per address per day,
+  so the form cannot be used to mail-bomb somebody.
+- Unconfirmed actions get one reminder after about 24 h and are deleted after 7 days.
+
+Links are HMAC-derived from the secret key and the row, so the reminder can repeat the same link
+while the database keeps only a hash of it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from ..catalog import Campaign
+from ..domain.states import DeliveryState
+from ..models import Action, Confirmation, Delivery, DeliveryAttachment, DeliveryEvent, Supporter, Suppression
+from ..tokens import email_hash, hash_token, new_token, unsubscribe_token
+from .deliveries import transition
+from .letters import AWAITING
+from .supporter_mail import MailSettings, queue_supporter_email, render
+
+VALID_FOR = timedelta(days=7)
+REMIND_AFTER = timedelta(hours=24)
+PER_CAMPAIGN_WINDOW = timedelta(hours=24)
+DAILY_CAP = 3
+CONFIRMATION_KINDS = ("confirmation", "reminder")
+CampaignLookup = Callable[[str], Campaign | None]
+
+
+def confirmation_link_token(secret: str, confirmation: Confirmation) -> str:
+    message = f"confirm-v1:{confirmation.id}:{confirmation.email_key}:{confirmation.created_at.isoformat()}"
+    digest = hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _letters_of(session: Session, actions: list[Action]) -> list[dict[str, str]]:
+    rows = session.scalars(select(Delivery).where(Delivery.action_id.in_([a.id for a in actions]),
+                                                  Delivery.kind == "letter").order_by(Delivery.id))
+    return [{"to": f"{d.recipient_name}, {d.recipient_office}", "subject": d.subject, "body": d.body} for d in rows]
+
+
+def _emails_sent_since(session: Session, email_key: str, since: datetime) -> int:
+    return session.scalar(select(func.count()).select_from(Delivery).where(
+        Delivery.office_key == email_key, Delivery.kind.in_(CONFIRMATION_KINDS), Delivery.created_at > since)) or 0
+
+
+def _open_confirmation(session: Session, campaign: Campaign, email_key: str, now: datetime) -> Confirmation | None:
+    return session.scalars(select(Confirmation).where(
+        Confirmation.campaign_slug == campaign.slug, Confirmation.email_key == email_key,
+        Confirmation.confirmed_at.is_(None), Confirmation.expires_at > now,
+    ).order_by(Confirmation.created_at.desc())).first()
+
+
+def request_confirmation(session: Session, campaign: Campaign, action: Action, *, mail: MailSettings,
+                         now: datetime) -> bool:
+    """Tie ``action`` to a confirmation link; email it unless a cap says not to. Returns whether one was queued."""
+    if campaign.confirm_mode == "off":
+        return False
+    existing = _open_confirmation(session, campaign, action.email_key, now)
+    if existing is not None and now - existing.created_at < PER_CAMPAIGN_WINDOW:
+        action.confirmation_id = existing.id  # the link already sent confirms this action too
+        return False
+    capped = _emails_sent_since(session, action.email_key, now - timedelta(days=1)) >= DAILY_CAP
+    if capped and existing is not None:
+        action.confirmation_id = existing.id
+        return False
+    confirmation = Confirmation(campaign_slug=campaign.slug, email_key=action.email_key, lang=action.lang,
+                                token_hash=hash_token(new_token()), created_at=now, expires_at=now + VALID_FOR)
+    session.add(confirmation)
+    session.flush()
+    token = confirmation_link_token(mail.secret_key, confirmation)
+    confirmation.token_hash = hash_token(token)
+    action.confirmation_id = confirmation.id
+    session.flush()
+    if capped:
+        return False
+    _queue_link_email(session, campaign, action, confirmation, "confirm", mail=mail, now=now)
+    return True
+
+
+def _queue_link_email(session: Session, campaign: Campaign, action: Action, confirmation: Confirmation,
+                      template: str, *, mail: MailSettings, now: datetime) -> None:
+    actions = list(session.scalars(select(Action).where(Action.confirmation_id == confirmation.id)))
+    email = render(mail, template, kind=campaign.kind, mode=campaign.confirm_mode, title=campaign.title,
+                   first_name=action.first_name, letters=_letters_of(session, actions or [action]),
+                   link=f"{mail.base_url}/confirm/{confirmation_link_token(mail.secret_key, confirmation)}",
+                   unsubscribe=f"{mail.base_url}/unsubscribe/{unsubscribe_token(mail.secret_key, action.email_key)}")
+    kind = "confirmation" if template == "confirm" else "reminder"
+    queue_supporter_email(session, action, kind, email, to_name=f"{action.first_name} {action.last_name}",
+                          to_address=_address_of(session, action), now=now, message_domain=mail.message_domain)
+
+
+def _address_of(session: Session, action: Action) -> str:
+    return session.scalar(select(Supporter.email).where(Supporter.id == action.supporter_id)) or action.email_key
+
+
+@dataclass(frozen=True)
+class ConfirmOutcome:
+    state: str  # confirmed | already | expired | unknown
+    campaign_slug: str = ""
+    letters: int = 0
+    actions: list[int] = field(default_factory=list)
+
+
+def find_confirmation(session: Session, token: str) -> Confirmation | None:
+    return session.scalars(select(Confirmation).where(Confirmation.token_hash == hash_token(token))).first()
+
+
+def confirm(session: Session, catalog_get: CampaignLookup, token: str, *, mail: MailSettings,
+            now: datetime) -> ConfirmOutcome:
+    """Use a link: count the actions, release their letters, send the receipt. Using it twice changes nothing."""
+    confirmation = find_confirmation(session, token)
+    if confirmation is None:
+        return ConfirmOutcome("unknown")
+    slug = confirmation.campaign_slug
+    if confirmation.confirmed_at is not None:
+        return ConfirmOutcome("already", slug)
+    if confirmation.expires_at <= now:
+        return ConfirmOutcome("expired", slug)
+    confirmation.confirmed_at = now
+    actions = list(session.scalars(select(Action).where(Action.confirmation_id == confirmation.id)
+                                   .order_by(Action.id)))
+    was_pending = [a for a in actions if a.status == "pending"]
+    released = 0
+    for action in actions:
+        action.verified_at = now
+        if action.status == "pending":
+            action.status = "confirmed"
+        held = session.scalars(select(Delivery).where(Delivery.action_id == action.id, Delivery.kind == "letter",
+                                                      Delivery.status == DeliveryState.HELD.value,
+                                                      Delivery.hold_reason == AWAITING))
+        for delivery in held:
+            transition(session, delivery, DeliveryState.QUEUED, reason="the supporter confirmed", now=now)
+            delivery.hold_reason, delivery.next_attempt_at = "", now
+            released += 1
+    campaign = catalog_get(slug)
+    if was_pending and campaign is not None:
+        queue_receipt(session, campaign, was_pending, mail=mail, now=now)
+    session.flush()
+    return ConfirmOutcome("confirmed", slug, released, [a.id for a in actions])
+
+
+def queue_receipt(session: Session, campaign: Campaign, actions: list[Action], *, mail: MailSettings,
+                  now: datetime) -> None:
+    """A copy of what was sent, for the supporter's records (a transactional email: no unsubscribe)."""
+    first = actions[0]
+    email = render(mail, "receipt", kind=campaign.kind, title=campaign.title, first_name=first.first_name,
+                   letters=_letters_of(session, actions))
+    queue_supporter_email(session, first, "receipt", email, to_name=f"{first.first_name} {first.last_name}",
+                          to_address=_address_of(session, first), now=now, message_domain=mail.message_domain)
+
+
+def send_reminders(session: Session, catalog_get: CampaignLookup, *, mail: MailSettings, now: datetime) -> int:
+    """One reminder, about a day later, for links not yet used on campaigns that require them."""
+    due = session.scalars(select(Confirmation).where(
+        Confirmation.confirmed_at.is_(None), Confirmation.reminded_at.is_(None),
+        Confirmation.created_at <= now - REMIND_AFTER, Confirmation.expires_at > now)).all()
+    sent = 0
+    for confirmation in due:
+        confirmation.reminded_at = now
+        campaign = catalog_get(confirmation.campaign_slug)
+        action = session.scalars(select(Action).where(Action.confirmation_id == confirmation.id,
+                                                      Action.status == "pending").order_by(Action.id)).first()
+        if campaign is None or action is None or is_suppressed(session, confirmation.email_key):
+            continue
+        _queue_link_email(session, campaign, action, confirmation, "reminder", mail=mail, now=now)
+        sent += 1
+    session.flush()
+    return sent
+
+
+def expire_unconfirmed(session: Session, *, now: datetime) -> int:
+    """Delete what was never confirmed after 7 days: pending actions, their letters and emails, the link.
+
+    Counts never change: pending actions were never counted.
+    """
+    expired = session.scalars(select(Confirmation.id).where(Confirmation.confirmed_at.is_(None),
+                                                            Confirmation.expires_at <= now)).all()
+    if not expired:
+        return 0
+    pending = select(Action.id).where(Action.confirmation_id.in_(expired), Action.status == "pending")
+    pending_ids = session.scalars(pending).all()
+    doomed = select(Delivery.id).where(Delivery.action_id.in_(pending_ids))
+    session.execute(update(Delivery).where(Delivery.digest_id.in_(doomed)).values(digest_id=None))
+    session.execute(delete(DeliveryEvent).where(DeliveryEvent.delivery_id.in_(doomed)))
+    session.execute(delete(DeliveryAttachment).where(DeliveryAttachment.delivery_id.in_(doomed)))
+    session.execute(delete(Delivery).where(Delivery.id.in_(doomed)))
+    session.execute(delete(Action).where(Action.id.in_(pending_ids)))
+    # Actions that counted at once (optional confirmation) stay; they simply were never verified.
+    session.execute(update(Action).where(Action.confirmation_id.in_(expired)).values(confirmation_id=None))
+    session.execute(delete(Confirmation).where(Confirmation.id.in_(expired)))
+    orphans = select(Supporter.id).where(~select(Action.id).where(Action.supporter_id == Supporter.id).exists())
+    session.execute(delete(Supporter).where(Supporter.id.in_(orphans)))
+    session.flush()
+    return len(pending_ids)
+
+
+# -- unsubscribing -------------------------------------------------------------
+
+def is_suppressed(session: Session, email_key: str) -> bool:
+    return session.get(Suppression, email_hash(email_key)) is not None
+
+
+def unsubscribe(session: Session, email_key: str, *, now: datetime) -> None:
+    """Takes effect at once: no more campaign email, and every opt-in of this address withdrawn."""
+    key = email_hash(email_key)
+    if session.get(Suppression, key) is None:
+        session.add(Suppression(email_hash=key, reason="unsubscribed", created_at=now))
+    session.execute(update(Action).where(Action.email_key == email_key.strip().lower()).values(opt_in=False))
+    session.flush()

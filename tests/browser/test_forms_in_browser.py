@@ -65,3 +65,23 @@ def test_error_summary_takes_focus_and_links_to_the_field(page, live_server):
     summary.get_by_role("link", name="Enter your first name").click()
     assert page.evaluate("document.activeElement.id") == "first_name"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
+
+
+def test_letter_page_shows_who_it_goes_to_as_the_postal_code_is_typed(page, live_server):
+    page.goto(f"{live_server}/campaigns/no-to-bill-c-377")
+    page.get_by_label("Postal code").fill("K1P 5J2")
+    page.wait_for_function("document.querySelector('.lookup-result').textContent.includes('Taylor Demo-Roy')")
+    assert "Your MP: Taylor Demo-Roy (Ottawa Centre)" in page.locator(".lookup-result").inner_text()
+
+
+def test_choosing_another_riding_in_the_browser(page, live_server):
+    page.goto(f"{live_server}/campaigns/stop-offshoring")
+    page.get_by_label("First name").fill("Ari")
+    page.get_by_label("Last name").fill("Nadeau")
+    page.get_by_label("Email address").fill("ari@example.com")
+    page.get_by_label("Postal code").fill("K1P 5J2")
+    page.get_by_role("button", name="Preview my letter").click()
+    page.get_by_label("Kanata—Carleton (Jordan Demo-Singh)").check()
+    page.get_by_role("button", name="Use this riding").first.click()
+    assert page.locator(".recipients").get_by_text("Jordan Demo-Singh").is_visible()
+    assert "Dear Jordan Demo-Singh," in page.locator(".letter-body").first.inner_text()

@@ -72,12 +72,40 @@ def test_over_long_letter_is_refused_beside_the_field(client, db):
     assert deliveries(db) == []
 
 
-def test_unknown_postal_area_is_explained(client, db):
+def test_unknown_postal_area_is_explained_and_the_riding_can_be_chosen(client, db):
     response = post_form(client, URL, {**ME, "postal_code": "X0A 0A0", "intent": "send"})
     page = response.get_data(as_text=True)
     assert "have representatives for the postal area X0A yet" in page
-    assert 'href="#postal_code"' in page
+    assert "Choose your MPP's riding" in page and "Send my letter" not in page
+    assert '<option value="provincial:ottawa-centre" >Ottawa Centre (Sam Demo-Tremblay)</option>' in page
     assert deliveries(db) == []
+    chosen = post_form(client, URL, {**ME, "postal_code": "X0A 0A0", "intent": "preview",
+                                      "district_provincial_any": "provincial:ottawa-centre"})
+    assert "Send my letter to 2 representatives" in chosen.get_data(as_text=True)
+    post_form(client, URL, {**ME, "postal_code": "X0A 0A0", "intent": "send",
+                            "district_provincial": "provincial:ottawa-centre"})
+    mpp = next(d for d in deliveries(db) if d.recipient_office == "MPP")
+    assert (mpp.recipient_name, mpp.match, mpp.confidence) == ("Sam Demo-Tremblay", "chosen", "high")
+
+
+def test_ambiguous_postal_area_offers_the_candidates_and_not_your_riding(client, db):
+    page = post_form(client, URL, {**ME, "intent": "preview"}).get_data(as_text=True)
+    # K1P straddles two provincial ridings in the directory: both are offered, the likelier one checked.
+    assert "Which is your MPP's riding?" in page
+    assert 'value="provincial:ottawa-centre" checked' in page
+    assert "Kanata—Carleton (Jordan Demo-Singh)" in page
+    assert "Not your riding? Choose it" in page
+    other = post_form(client, URL, {**ME, "intent": "send", "district_provincial": "provincial:kanata-carleton"})
+    assert other.status_code == 303
+    mpp = next(d for d in deliveries(db) if d.recipient_office == "MPP")
+    assert (mpp.recipient_name, mpp.match) == ("Jordan Demo-Singh", "chosen")
+
+
+def test_a_certain_match_still_offers_not_your_riding(client):
+    page = post_form(client, "/campaigns/no-to-bill-c-377", {**ME, "intent": "preview"}).get_data(as_text=True)
+    assert "Which is your" not in page  # K1P has one federal riding
+    assert "Not your riding? Choose it" in page
+    assert 'name="district_federal" value="federal:ottawa-centre"' in page
 
 
 def test_change_my_details_goes_back_to_the_form_with_answers(client):

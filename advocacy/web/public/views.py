@@ -10,10 +10,11 @@ from flask_wtf.csrf import CSRFError
 from ...catalog import Campaign
 from ...catalog.markdown import markdown_to_html
 from ...domain.errors import AdvocacyError, CampaignClosed, UnknownPostalArea
-from ...domain.types import Supporter
+from ...domain.types import Level, Supporter
 from ...models.base import utcnow
 from ...services import letters as letter_service
 from ...services.confirmations import queue_receipt, request_confirmation
+from ...services.lookup import area_choices, list_districts
 from ...services.petitions import sign_petition
 from ...services.stats import count_actions
 from ...services.targets import LEVEL_NAMES, Resolution, find_district, resolve_targets
@@ -100,25 +101,27 @@ def _letter(campaign: Campaign, form: LetterForm) -> Response | tuple[str, int]:
     if not form.validate() or intent == "edit":
         return _render_campaign(campaign, form)
     ctx, session = app_context(), db_session()
+    chosen = _chosen_districts(campaign)
     try:
-        resolution = resolve_targets(session, campaign, form.postal_code.data, ctx.provider)
+        resolution = resolve_targets(session, campaign, form.postal_code.data, ctx.provider, chosen=chosen)
     except UnknownPostalArea as exc:
-        form.postal_code.errors = [*form.postal_code.errors, str(exc)]
-        return _render_campaign(campaign, form)
+        # No source knows this code: let the supporter pick their riding rather than stop here.
+        return _preview(campaign, form, Resolution([], None, [str(exc)]), None, chosen=chosen)
     if not resolution.recipients:
-        return _render_campaign(campaign, form, problem=" ".join(resolution.problems))
+        return _preview(campaign, form, resolution, None, chosen=chosen)
     edits = None
     if campaign.editable:
         if not form.subject.data and not form.body.data:
             defaults = letter_service.default_letter_text(campaign)
             form.subject.data, form.body.data = defaults.subject, defaults.body
         if not form.check_letter(ctx.settings.max_letter_chars):
-            return _preview(campaign, form, resolution, None)
+            return _preview(campaign, form, resolution, None, chosen=chosen)
         edits = letter_service.LetterEdits(form.subject.data, form.body.data)
     if intent != "send":
-        return _preview(campaign, form, resolution, edits)
+        return _preview(campaign, form, resolution, edits, chosen=chosen)
     person, now, mode = _supporter(form), utcnow(), campaign.confirm_mode
-    letters = letter_service.compose_letters(campaign, resolution.recipients, person, edits=edits)
+    letters = letter_service.compose_letters(campaign, resolution.recipients, person, edits=edits,
+                                             city=_city(resolution))
     try:
         action = letter_service.submit_letter(session, campaign, person, letters, now=now,
                                               message_domain=ctx.message_domain, opt_in=form.opt_in.data,
@@ -135,13 +138,52 @@ def _letter(campaign: Campaign, form: LetterForm) -> Response | tuple[str, int]:
     return redirect(url_for("public.thanks", slug=campaign.slug, sent=len(letters), check=check), 303)
 
 
+def _chosen_districts(campaign: Campaign) -> dict[Level, str]:
+    """The ridings the supporter picked ("Not your riding?"), from fields named ``district_<level>``."""
+    chosen = {}
+    for level in campaign.levels():
+        # The full list wins over the likely ones: choosing from it is the more deliberate act.
+        key = (request.form.get(f"district_{level}_any") or request.form.get(f"district_{level}") or "").strip()
+        if key:
+            chosen[Level(level)] = key[:200]
+    return chosen
+
+
+def _city(resolution: Resolution) -> str:
+    return resolution.lookup.city.title() if resolution.lookup and resolution.lookup.city else ""
+
+
+def _choosers(campaign: Campaign, resolution: Resolution, chosen: dict[Level, str],
+              postal_code: str) -> list[dict[str, object]]:
+    """For each level the letter goes to: the likely districts, the full list, and which one is in use."""
+    session = db_session()
+    nearby = area_choices(session, postal_code) if resolution.lookup is None else {}
+    found_keys = {r.district_key for r in resolution.recipients}
+    choosers = []
+    for level_name in campaign.levels():
+        level = Level(level_name)
+        if resolution.lookup is not None:
+            likely = [(c.district.key, c.district.name, ", ".join(r.name for r in c.representatives) or "vacant")
+                      for c in resolution.lookup.choices(level)]
+            ambiguous = resolution.lookup.ambiguous(level)
+        else:
+            likely = [(c.key, c.name, ", ".join(c.representatives) or "vacant") for c in nearby.get(level, [])]
+            ambiguous = True
+        current = chosen.get(level) or next((key for key, _n, _r in likely if key in found_keys), "")
+        every = [(c.key, c.name, ", ".join(c.representatives)) for c in list_districts(session, level)]
+        choosers.append({"level": level_name, "who": LEVEL_NAMES[level_name], "likely": likely, "every": every,
+                         "current": current, "ambiguous": ambiguous or not current})
+    return choosers
+
+
 def _preview(campaign: Campaign, form: LetterForm, resolution: Resolution,
-             edits: letter_service.LetterEdits | None) -> tuple[str, int]:
+             edits: letter_service.LetterEdits | None, *, chosen: dict[Level, str]) -> tuple[str, int]:
     person = _supporter(form)
     letters = letter_service.compose_letters(campaign, resolution.recipients, person,
-                                             edits=edits if edits else None)
+                                             edits=edits if edits else None, city=_city(resolution))
     return render_template("public/preview.html", campaign=campaign, text=campaign.texts(), form=form,
-                           letters=letters, problems=resolution.problems), 200
+                           letters=letters, problems=resolution.problems,
+                           choosers=_choosers(campaign, resolution, chosen, form.postal_code.data)), 200
 
 
 @bp.get("/campaigns/<slug>/thanks")

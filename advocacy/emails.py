@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,17 @@ def _environment(templates_dir: str) -> Environment:
                        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
 
 
+@lru_cache(maxsize=64)
+def _template(templates_dir: str, path: str) -> Template:
+    # Compiled once per process: Jinja's own cache would stat the file on every email (a confirmation
+    # is rendered for every signature). Edits to email templates take effect on restart, like the web
+    # templates in production.
+    return _environment(templates_dir).get_template(path)
+
+
 def render_email(templates_dir: Path, name: str, **context: Any) -> RenderedEmail:  # noqa: ANN401
     """Render ``email/<name>/subject.txt`` (one line) and ``body.txt``."""
-    env = _environment(str(templates_dir))
-    subject = " ".join(env.get_template(f"email/{name}/subject.txt").render(**context).split())
-    body = env.get_template(f"email/{name}/body.txt").render(**context)
+    where = str(templates_dir)
+    subject = " ".join(_template(where, f"email/{name}/subject.txt").render(**context).split())
+    body = _template(where, f"email/{name}/body.txt").render(**context)
     return RenderedEmail(subject, body)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..catalog import Campaign
@@ -44,8 +44,12 @@ def confirmation_link_token(secret: str, confirmation: Confirmation) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def _letters_of(session: Session, actions: list[Action]) -> list[dict[str, str]]:
-    rows = session.scalars(select(Delivery).where(Delivery.action_id.in_([a.id for a in actions]),
+def _letters_of(session: Session, campaign: Campaign,
+                action_ids: list[int] | Select[tuple[int]]) -> list[dict[str, str]]:
+    """The letters of these actions (ids, or a query for them), for the supporter's copy."""
+    if campaign.kind == "petition":
+        return []  # a signature has no letters: no query
+    rows = session.scalars(select(Delivery).where(Delivery.action_id.in_(action_ids),
                                                   Delivery.kind == "letter").order_by(Delivery.id))
     return [{"to": f"{d.recipient_name}, {d.recipient_office}", "subject": d.subject, "body": d.body} for d in rows]
 
@@ -55,11 +59,57 @@ def _emails_sent_since(session: Session, email_key: str, since: datetime) -> int
         Delivery.office_key == email_key, Delivery.kind.in_(CONFIRMATION_KINDS), Delivery.created_at > since)) or 0
 
 
-def _open_confirmation(session: Session, campaign: Campaign, email_key: str, now: datetime) -> Confirmation | None:
-    return session.scalars(select(Confirmation).where(
+def _open_confirmation(session: Session, campaign: Campaign, email_key: str,
+                       now: datetime) -> tuple[int, datetime] | None:
+    """The id and date of the newest link still open for this address on this campaign."""
+    row = session.execute(select(Confirmation.id, Confirmation.created_at).where(
         Confirmation.campaign_slug == campaign.slug, Confirmation.email_key == email_key,
         Confirmation.confirmed_at.is_(None), Confirmation.expires_at > now,
-    ).order_by(Confirmation.created_at.desc())).first()
+    ).order_by(Confirmation.created_at.desc()).limit(1)).first()
+    return None if row is None else (row[0], row[1])
+
+
+@dataclass(frozen=True)
+class ConfirmationPlan:
+    """What asking an address to confirm an action on a campaign takes, decided by reading only.
+
+    Either the action joins a link already sent (``existing``), or a new link is made and emailed
+    unless the daily cap says not to (``email``). ``sent`` is the count the cap was decided on.
+    """
+
+    existing: int | None
+    email: bool = False
+    sent: int = 0
+
+
+def plan_confirmation(session: Session, campaign: Campaign, email_key: str, *, now: datetime) -> ConfirmationPlan:
+    existing = _open_confirmation(session, campaign, email_key, now)
+    if existing is not None and now - existing[1] < PER_CAMPAIGN_WINDOW:
+        return ConfirmationPlan(existing[0])  # the link already sent confirms this action too
+    sent = _emails_sent_since(session, email_key, now - timedelta(days=1))
+    if sent >= DAILY_CAP and existing is not None:
+        return ConfirmationPlan(existing[0])
+    return ConfirmationPlan(None, email=sent < DAILY_CAP, sent=sent)
+
+
+def plan_still_holds(session: Session, plan: ConfirmationPlan, email_key: str, *, now: datetime) -> bool:
+    """Whether a plan made before the write transaction can be carried out inside it.
+
+    Only an email needs checking, with one count: another request that emailed this address in
+    between would have added to it. Anything else the plan could miss costs no email.
+    """
+    return not plan.email or _emails_sent_since(session, email_key, now - timedelta(days=1)) == plan.sent
+
+
+def new_confirmation(session: Session, campaign: Campaign, email_key: str, *, lang: str, mail: MailSettings,
+                     now: datetime) -> Confirmation:
+    """A new link's row, flushed so that actions can refer to it; the link is derived from its id."""
+    confirmation = Confirmation(campaign_slug=campaign.slug, email_key=email_key, lang=lang,
+                                token_hash=hash_token(new_token()), created_at=now, expires_at=now + VALID_FOR)
+    session.add(confirmation)
+    session.flush()
+    confirmation.token_hash = hash_token(confirmation_link_token(mail.secret_key, confirmation))
+    return confirmation
 
 
 def request_confirmation(session: Session, campaign: Campaign, action: Action, *, mail: MailSettings,
@@ -67,38 +117,32 @@ def request_confirmation(session: Session, campaign: Campaign, action: Action, *
     """Tie ``action`` to a confirmation link; email it unless a cap says not to. Returns whether one was queued."""
     if campaign.confirm_mode == "off":
         return False
-    existing = _open_confirmation(session, campaign, action.email_key, now)
-    if existing is not None and now - existing.created_at < PER_CAMPAIGN_WINDOW:
-        action.confirmation_id = existing.id  # the link already sent confirms this action too
+    plan = plan_confirmation(session, campaign, action.email_key, now=now)
+    if plan.existing is not None:
+        action.confirmation_id = plan.existing
         return False
-    capped = _emails_sent_since(session, action.email_key, now - timedelta(days=1)) >= DAILY_CAP
-    if capped and existing is not None:
-        action.confirmation_id = existing.id
-        return False
-    confirmation = Confirmation(campaign_slug=campaign.slug, email_key=action.email_key, lang=action.lang,
-                                token_hash=hash_token(new_token()), created_at=now, expires_at=now + VALID_FOR)
-    session.add(confirmation)
-    session.flush()
-    token = confirmation_link_token(mail.secret_key, confirmation)
-    confirmation.token_hash = hash_token(token)
+    confirmation = new_confirmation(session, campaign, action.email_key, lang=action.lang, mail=mail, now=now)
     action.confirmation_id = confirmation.id
     session.flush()
-    if capped:
+    if not plan.email:
         return False
-    _queue_link_email(session, campaign, action, confirmation, "confirm", mail=mail, now=now)
+    queue_link_email(session, campaign, action, confirmation, "confirm", mail=mail, now=now)
     return True
 
 
-def _queue_link_email(session: Session, campaign: Campaign, action: Action, confirmation: Confirmation,
-                      template: str, *, mail: MailSettings, now: datetime) -> None:
-    actions = list(session.scalars(select(Action).where(Action.confirmation_id == confirmation.id)))
+def queue_link_email(session: Session, campaign: Campaign, action: Action, confirmation: Confirmation,
+                     template: str, *, mail: MailSettings, now: datetime, to_address: str = "") -> None:
+    """Email the link; ``to_address`` saves a query when the caller knows the supporter's address."""
+    # Every action this link confirms, this one included even before it is flushed.
+    linked = select(Action.id).where(or_(Action.confirmation_id == confirmation.id, Action.id == action.id))
     email = render(mail, template, kind=campaign.kind, mode=campaign.confirm_mode, title=campaign.title,
-                   first_name=action.first_name, letters=_letters_of(session, actions or [action]),
+                   first_name=action.first_name, letters=_letters_of(session, campaign, linked),
                    link=f"{mail.base_url}/confirm/{confirmation_link_token(mail.secret_key, confirmation)}",
                    unsubscribe=f"{mail.base_url}/unsubscribe/{unsubscribe_token(mail.secret_key, action.email_key)}")
     kind = "confirmation" if template == "confirm" else "reminder"
     queue_supporter_email(session, action, kind, email, to_name=f"{action.first_name} {action.last_name}",
-                          to_address=_address_of(session, action), now=now, message_domain=mail.message_domain)
+                          to_address=to_address or _address_of(session, action), now=now,
+                          message_domain=mail.message_domain)
 
 
 def _address_of(session: Session, action: Action) -> str:
@@ -156,7 +200,7 @@ def queue_receipt(session: Session, campaign: Campaign, actions: list[Action], *
     """A copy of what was sent, for the supporter's records (a transactional email: no unsubscribe)."""
     first = actions[0]
     email = render(mail, "receipt", kind=campaign.kind, title=campaign.title, first_name=first.first_name,
-                   letters=_letters_of(session, actions))
+                   letters=_letters_of(session, campaign, [a.id for a in actions]))
     queue_supporter_email(session, first, "receipt", email, to_name=f"{first.first_name} {first.last_name}",
                           to_address=_address_of(session, first), now=now, message_domain=mail.message_domain)
 
@@ -174,7 +218,7 @@ def send_reminders(session: Session, catalog_get: CampaignLookup, *, mail: MailS
                                                       Action.status == "pending").order_by(Action.id)).first()
         if campaign is None or action is None or is_suppressed(session, confirmation.email_key):
             continue
-        _queue_link_email(session, campaign, action, confirmation, "reminder", mail=mail, now=now)
+        queue_link_email(session, campaign, action, confirmation, "reminder", mail=mail, now=now)
         sent += 1
     session.flush()
     return sent

@@ -1,61 +1,156 @@
-"""Signing a petition: one signature per person per campaign."""
+"""Signing a petition: one signature per person per campaign.
+
+In two steps, so that the write transaction (on SQLite, the one write lock every worker queues
+on) holds only the writes: ``prepare_signature`` does every lookup in a read session (has this
+address signed, the supporter's riding, the confirmation link to use); ``record_signature`` then
+writes the supporter, the signature and its confirmation email, which the caller commits together.
+"""
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..catalog import Campaign
 from ..domain.errors import CampaignClosed
 from ..domain.types import Supporter
 from ..models import Action
-from .supporters import email_key, upsert_supporter
+from ..providers import RepresentativeProvider
+from .confirmations import (
+    ConfirmationPlan,
+    new_confirmation,
+    plan_confirmation,
+    plan_still_holds,
+    queue_link_email,
+    request_confirmation,
+)
+from .stats import forget_public_count
+from .supporter_mail import MailSettings
+from .supporters import email_key, insert_on_conflict, upsert_supporter_id
+from .targets import find_district
+
+# A riding changes when the directory is reloaded, a few times a year; a petition signature only
+# records it. Ten minutes of caching per process spares the lookup for signers from the same
+# postal code (a workplace, a building) and bounds how long a reload takes to show.
+DISTRICT_CACHE_SECONDS = 600.0
+DISTRICT_CACHE_SIZE = 4096
+_districts: OrderedDict[tuple[int, str], tuple[float, str]] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class Earlier:
+    id: int
+    status: str
+    confirmation_id: int | None
+
+
+@dataclass(frozen=True)
+class PreparedSignature:
+    """What ``prepare_signature`` read: everything ``record_signature`` needs to only write."""
+
+    campaign: Campaign
+    person: Supporter
+    key: str
+    earlier: Earlier | None  # this address has already signed
+    district: str = ""
+    plan: ConfirmationPlan | None = None  # None: no confirmation to ask for
 
 
 @dataclass(frozen=True)
 class SignResult:
-    action: Action
     created: bool  # False: this person had already signed
+    pending: bool  # not counted until the supporter confirms their address
 
 
-def _existing(session: Session, campaign: Campaign, key: str) -> Action | None:
-    return session.scalars(
-        select(Action).where(Action.campaign_slug == campaign.slug, Action.kind == "signature",
-                             Action.email_key == key)
+def _earlier(session: Session, campaign: Campaign, key: str) -> Earlier | None:
+    row = session.execute(
+        select(Action.id, Action.status, Action.confirmation_id)
+        .where(Action.campaign_slug == campaign.slug, Action.kind == "signature", Action.email_key == key)
     ).first()
+    return None if row is None else Earlier(*row)
 
 
-def sign_petition(session: Session, campaign: Campaign, person: Supporter, *, now: datetime,
-                  opt_in: bool = False, district: str = "", source: str = "", hold: bool = False,
-                  lang: str = "en") -> SignResult:
-    """Record a signature, or return the earlier one when this email has already signed.
+def signature_district(session: Session, provider: RepresentativeProvider, postal_code: str) -> str:
+    """The riding recorded with a signature, cached per postal code (see DISTRICT_CACHE_SECONDS)."""
+    cache_key, now = (id(provider), postal_code), time.monotonic()
+    hit = _districts.get(cache_key)
+    if hit is not None and hit[0] > now:
+        _districts.move_to_end(cache_key)
+        return hit[1]
+    district = find_district(session, provider, postal_code)
+    _districts[cache_key] = (now + DISTRICT_CACHE_SECONDS, district)
+    _districts.move_to_end(cache_key)
+    while len(_districts) > DISTRICT_CACHE_SIZE:
+        _districts.popitem(last=False)
+    return district
 
-    ``hold``: the signature stays pending (not counted) until the supporter confirms their address.
-    """
+
+def prepare_signature(session: Session, campaign: Campaign, person: Supporter, *, now: datetime,
+                      provider: RepresentativeProvider) -> PreparedSignature:
+    """Read what signing needs, in a read session; raises ``CampaignClosed`` if the petition is not open."""
     if campaign.kind != "petition":
         raise ValueError(f"{campaign.slug} is not a petition")
     if not campaign.is_open(now):
         raise CampaignClosed("This petition is not accepting signatures now.")
     key = email_key(person.email)
-    earlier = _existing(session, campaign, key)
+    earlier = _earlier(session, campaign, key)
+    asks = campaign.confirm_mode != "off"
     if earlier is not None:
-        return SignResult(earlier, created=False)
-    supporter = upsert_supporter(session, person, now=now)
-    action = Action(campaign_slug=campaign.slug, kind="signature", status="pending" if hold else "confirmed",
-                    lang=lang, supporter_id=supporter.id,
-                    email_key=key, first_name=person.first_name, last_name=person.last_name,
-                    postal_code=person.postal_code, district=district, opt_in=opt_in, source=source,
-                    created_at=now)
-    try:
-        with session.begin_nested():  # the unique index settles a race between two identical submissions
-            session.add(action)
-    except IntegrityError:
-        earlier = _existing(session, campaign, key)
-        if earlier is None:
-            raise
-        return SignResult(earlier, created=False)
-    return SignResult(action, created=True)
+        # Signing again while still pending asks again: the link may have expired or never arrived.
+        plan = plan_confirmation(session, campaign, key, now=now) if asks and earlier.status == "pending" else None
+        return PreparedSignature(campaign, person, key, earlier, plan=plan)
+    plan = plan_confirmation(session, campaign, key, now=now) if asks else None
+    return PreparedSignature(campaign, person, key, None, signature_district(session, provider, person.postal_code),
+                             plan)
+
+
+def record_signature(session: Session, prepared: PreparedSignature, *, now: datetime, mail: MailSettings,
+                     opt_in: bool = False, source: str = "", lang: str = "en") -> SignResult:
+    """Write the signature (or ask an earlier pending one to confirm again); the caller commits."""
+    campaign, person, key, plan = prepared.campaign, prepared.person, prepared.key, prepared.plan
+    if prepared.earlier is not None:
+        return _signed_before(session, prepared, prepared.earlier, mail=mail, now=now)
+    if plan is not None and not plan_still_holds(session, plan, key, now=now):
+        plan = plan_confirmation(session, campaign, key, now=now)  # another request emailed this address meanwhile
+    hold = campaign.confirm_mode == "required"
+    confirmation = None
+    if plan is not None and plan.existing is None:
+        confirmation = new_confirmation(session, campaign, key, lang=lang, mail=mail, now=now)
+    values = {"campaign_slug": campaign.slug, "kind": "signature", "status": "pending" if hold else "confirmed",
+              "lang": lang, "supporter_id": upsert_supporter_id(session, person, now=now), "email_key": key,
+              "first_name": person.first_name, "last_name": person.last_name, "postal_code": person.postal_code,
+              "district": prepared.district, "opt_in": opt_in, "source": source, "created_at": now,
+              "confirmation_id": confirmation.id if confirmation else plan.existing if plan else None}
+    # The partial unique index (one signature per address and petition) settles a race between two
+    # identical submissions.
+    action_id = insert_on_conflict(session, Action, values, conflict=["campaign_slug", "email_key"],
+                                   where=text("kind = 'signature'"))
+    if action_id is None:
+        session.rollback()  # the other submission won: keep nothing of this one, not even the details
+        earlier = _earlier(session, campaign, key)
+        return SignResult(created=False, pending=earlier is not None and earlier.status == "pending")
+    if confirmation is not None and plan is not None and plan.email:
+        # The row just written, as an object for the email (not added: it is in the database already).
+        action = Action(id=action_id, **values)
+        queue_link_email(session, campaign, action, confirmation, "confirm", mail=mail, now=now,
+                         to_address=person.email.strip())
+    if not hold:
+        forget_public_count(session, campaign.slug)  # the signer sees their own signature counted
+    return SignResult(created=True, pending=hold)
+
+
+def _signed_before(session: Session, prepared: PreparedSignature, earlier: Earlier, *, mail: MailSettings,
+                   now: datetime) -> SignResult:
+    pending = earlier.status == "pending"
+    plan = prepared.plan
+    if plan is not None and (plan.existing is None or plan.existing != earlier.confirmation_id):
+        # Rare: a new link, or a newer one to join. Decided again inside the write transaction.
+        action = session.get(Action, earlier.id)
+        if action is not None:
+            request_confirmation(session, prepared.campaign, action, mail=mail, now=now)
+    return SignResult(created=False, pending=pending)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from ..domain.types import Supporter
 from ..models import Supporter as SupporterRow
+from ..models.base import Base
 
 
 def email_key(email: str) -> str:
@@ -17,21 +20,42 @@ def email_key(email: str) -> str:
     return email.strip().lower()
 
 
+def insert_on_conflict(session: Session, model: type[Base], values: Mapping[str, Any], *, conflict: Sequence[str],
+                       where: ColumnElement[bool] | None = None, update: Sequence[str] = ()) -> int | None:
+    """``INSERT … ON CONFLICT … RETURNING id`` on SQLite or PostgreSQL; the new or updated row's id.
+
+    ``conflict`` (and ``where``, for a partial index) name the unique index that settles a race
+    between two identical submissions. With ``update``, those columns of the existing row take
+    the new values and its id is returned; without, the existing row is left alone and the answer
+    is ``None``. One statement, no savepoint: the database resolves the race, not a retry.
+    """
+    table = model.__table__
+    # The dialect's own insert construct; only the dialect in use is imported.
+    dialect = importlib.import_module(f"sqlalchemy.dialects.{session.get_bind().dialect.name}")
+    stmt = dialect.insert(table).values(dict(values))
+    if update:
+        stmt = stmt.on_conflict_do_update(index_elements=list(conflict), index_where=where,
+                                          set_={name: stmt.excluded[name] for name in update})
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict), index_where=where)
+    return session.scalar(stmt.returning(table.c.id))
+
+
+def upsert_supporter_id(session: Session, person: Supporter, *, now: datetime) -> int:
+    """The id of the supporter row for ``person.email``, created or refreshed with these details."""
+    values = {"email_key": email_key(person.email), "email": person.email.strip(), "first_name": person.first_name,
+              "last_name": person.last_name, "postal_code": person.postal_code, "created_at": now,
+              "updated_at": now}
+    supporter_id = insert_on_conflict(session, SupporterRow, values, conflict=["email_key"],
+                                      update=["email", "first_name", "last_name", "postal_code", "updated_at"])
+    assert supporter_id is not None  # DO UPDATE always returns the row
+    return supporter_id
+
+
 def upsert_supporter(session: Session, person: Supporter, *, now: datetime) -> SupporterRow:
     """Return the supporter row for ``person.email``, creating it or refreshing its details."""
-    key = email_key(person.email)
-    row = session.scalars(select(SupporterRow).where(SupporterRow.email_key == key)).first()
-    if row is None:
-        row = SupporterRow(email_key=key, email=person.email.strip(), first_name=person.first_name,
-                           last_name=person.last_name, postal_code=person.postal_code,
-                           created_at=now, updated_at=now)
-        try:
-            with session.begin_nested():  # another request may create the same person at the same time
-                session.add(row)
-        except IntegrityError:
-            row = session.scalars(select(SupporterRow).where(SupporterRow.email_key == key)).one()
-        else:
-            return row
-    row.first_name, row.last_name = person.first_name, person.last_name
-    row.postal_code, row.email, row.updated_at = person.postal_code, person.email.strip(), now
+    supporter_id = upsert_supporter_id(session, person, now=now)
+    # populate_existing: a copy already in this session would otherwise keep the details from before.
+    row = session.get(SupporterRow, supporter_id, populate_existing=True)
+    assert row is not None  # just written in this transaction
     return row

@@ -15,9 +15,9 @@ from ...models.base import utcnow
 from ...services import letters as letter_service
 from ...services.confirmations import queue_receipt, request_confirmation
 from ...services.lookup import area_choices, list_districts
-from ...services.petitions import sign_petition
-from ...services.stats import count_actions
-from ...services.targets import LEVEL_NAMES, Resolution, find_district, resolve_targets
+from ...services.petitions import prepare_signature, record_signature
+from ...services.stats import count_actions, public_count
+from ...services.targets import LEVEL_NAMES, Resolution, resolve_targets
 from ..common import app_context, db_session
 from . import bp
 from .forms import LetterForm, SupporterForm
@@ -34,13 +34,13 @@ def _campaign_or_404(slug: str) -> Campaign:
 def index() -> str:
     now = utcnow()
     session = db_session()
-    campaigns = [(c, count_actions(session, c.slug)) for c in app_context().catalog.listed(now)]
+    campaigns = [(c, public_count(session, c.slug)) for c in app_context().catalog.listed(now)]
     return render_template("public/index.html", campaigns=campaigns)
 
 
 def _render_campaign(campaign: Campaign, form: SupporterForm, *, problem: str = "",
                      status: int = 200) -> tuple[str, int]:
-    count = count_actions(db_session(), campaign.slug) if campaign.listed else None
+    count = public_count(db_session(), campaign.slug) if campaign.listed else None
     text = campaign.texts()
     return render_template(
         "public/campaign.html", campaign=campaign, text=text, body_html=markdown_to_html(text.body), form=form,
@@ -79,21 +79,21 @@ def _supporter(form: SupporterForm) -> Supporter:
 def _petition(campaign: Campaign, form: SupporterForm) -> Response | tuple[str, int]:
     if not form.validate():
         return _render_campaign(campaign, form)
-    ctx, session, now = app_context(), db_session(), utcnow()
-    mode = campaign.confirm_mode
+    ctx, now = app_context(), utcnow()
     try:
-        district = find_district(session, ctx.provider, form.postal_code.data)
-        result = sign_petition(session, campaign, _supporter(form), now=now, opt_in=form.opt_in.data,
-                               district=district, source=_source(), hold=mode == "required")
+        # Every lookup in a read session first: the write transaction (the SQLite write lock) then holds
+        # only the writes.
+        with ctx.db.session() as reader:
+            prepared = prepare_signature(reader, campaign, _supporter(form), now=now, provider=ctx.provider)
     except CampaignClosed as exc:
         return _render_campaign(campaign, form, problem=str(exc))
-    pending = result.action.status == "pending"
-    if mode != "off" and (result.created or pending):
-        request_confirmation(session, campaign, result.action, mail=ctx.mail, now=now)
-    session.commit()
+    session = db_session()
+    result = record_signature(session, prepared, now=now, mail=ctx.mail, opt_in=form.opt_in.data, source=_source())
+    session.commit()  # the signature and its confirmation email together
     # A private petition never tells whether an address had signed: anyone with the link could test a colleague's.
-    already = 1 if campaign.listed and not result.created and not pending else None
-    return redirect(url_for("public.thanks", slug=campaign.slug, already=already, check=1 if pending else None), 303)
+    already = 1 if campaign.listed and not result.created and not result.pending else None
+    check = 1 if result.pending else None
+    return redirect(url_for("public.thanks", slug=campaign.slug, already=already, check=check), 303)
 
 
 def _letter(campaign: Campaign, form: LetterForm) -> Response | tuple[str, int]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .domain.verp import default_bounce_address
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production by check()
 
@@ -59,6 +61,9 @@ class Settings:
     lookup_memo_seconds: float = 30.0  # each process remembers fresh answers this long (0 = not at all)
     directory_max_age_days: int = 180
     api_rate_per_minute: int = 60
+    # Bounces: each delivery's envelope sender is this address with "+<token>" added to its local part.
+    bounce_address: str = ""  # "" = bounces@ the domain of from_address
+    bounce_webhook_secret: str = ""  # "" = POST /hooks/bounces is switched off
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -72,6 +77,11 @@ class Settings:
     @property
     def mailbox_path(self) -> Path:
         return self.mailbox_dir or self.instance_dir / "mailbox"
+
+    @property
+    def bounce_mailbox(self) -> str:
+        """Where bounces go, before a delivery's token is added (see domain/verp.py)."""
+        return self.bounce_address or default_bounce_address(self.from_address)
 
     @property
     def channel_name(self) -> str:
@@ -88,6 +98,12 @@ class Settings:
         if not re.fullmatch(r"[^@\s<>\"]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+", self.from_address):
             raise SettingsError(f"ADVOCACY_FROM_ADDRESS must be a plain address like letters@union.example.org, "
                                 f"not {self.from_address!r}")
+        if self.bounce_address and not re.fullmatch(r"[^@\s<>\"+]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+",
+                                                    self.bounce_address):
+            raise SettingsError(f"ADVOCACY_BOUNCE_ADDRESS must be a plain address without '+', like "
+                                f"bounces@union.example.org, not {self.bounce_address!r}")
+        if self.bounce_webhook_secret and len(self.bounce_webhook_secret) < 32:
+            raise SettingsError("ADVOCACY_BOUNCE_WEBHOOK_SECRET must be at least 32 characters")
         if self.max_letter_chars < 100:
             raise SettingsError("ADVOCACY_MAX_LETTER_CHARS must be at least 100")
         if "represent" in self.providers and not self.represent_url:
@@ -162,6 +178,8 @@ class Settings:
             lookup_memo_seconds=number("LOOKUP_MEMO_SECONDS", defaults.lookup_memo_seconds, float),
             directory_max_age_days=number("DIRECTORY_MAX_AGE_DAYS", defaults.directory_max_age_days),
             api_rate_per_minute=number("API_RATE_PER_MINUTE", defaults.api_rate_per_minute),
+            bounce_address=get("BOUNCE_ADDRESS"),
+            bounce_webhook_secret=get("BOUNCE_WEBHOOK_SECRET"),
         )
         settings.check()
         return settings

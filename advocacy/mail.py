@@ -5,7 +5,9 @@ the email package, and the serialized message is parsed again to prove that the 
 set is exactly the one we meant to write and that each address header carries exactly
 the address we meant. This guards against header injection through raw CR/LF, RFC 2047
 encoded-words that decode to CR/LF, and Unicode line separators, including the known
-flaws of unpatched CPython 3.11 (CVE-2024-6923, CVE-2026-1299).
+flaws of unpatched CPython 3.11 (CVE-2024-6923, CVE-2026-1299). Attachments get the same
+treatment: their names are checked like headers, and each part must read back with the name,
+type and bytes we wrote, and no header beyond the MIME ones.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from email.parser import BytesParser
 from email.utils import formatdate
 
 from .domain.errors import UnsafeHeader
-from .domain.types import OutgoingMessage
+from .domain.types import Attachment, OutgoingMessage
 
 _ENCODED_WORD = re.compile(r"=\?[^?]*\?[bBqQ]\?", re.ASCII)
 # Characters that end a line somewhere: CR, LF, VT, FF, FS/GS/RS, NEL, LS, PS.
@@ -30,6 +32,7 @@ _UNSAFE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs"}
 # RFC 5322 field names: printable ASCII except the colon.
 _FIELD_NAME = re.compile(r"[!-9;-~]+", re.ASCII)
 _ADDRESS_HEADERS = ("From", "To", "Reply-To")
+_CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*", re.ASCII)
 
 
 def unsafe_reason(value: str) -> str | None:
@@ -89,21 +92,41 @@ def build_email(message: OutgoingMessage) -> bytes:
         for name, value in headers.items():
             email[name] = value
         email.set_content(message.body, charset="utf-8", cte="quoted-printable")
+        for attachment in message.attachments:
+            maintype, subtype = _check_attachment(attachment)
+            email.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)
         raw = email.as_bytes()
     except (MessageError, ValueError) as exc:
         # Patched interpreters refuse to write an unsafe header themselves; report it the same way.
         raise UnsafeHeader(f"the message cannot be written safely: {exc}") from exc
-    _check_roundtrip(raw, set(headers), addresses)
+    parsed = _check_roundtrip(raw, set(headers), addresses, multipart=bool(message.attachments))
+    _check_parts(parsed, message.attachments)
     return raw
 
 
+def _check_attachment(attachment: Attachment) -> tuple[str, str]:
+    """The MIME type of ``attachment`` split in two, or ``UnsafeHeader`` if its type or name cannot be written."""
+    if not _CONTENT_TYPE.fullmatch(attachment.content_type):
+        raise UnsafeHeader(f"{attachment.content_type!r} is not a MIME type we write")
+    name = clean_header_text(attachment.filename, "attachment name")
+    # A bare file name: no folder for a mail client to honour, nothing it could show as a path.
+    if not name.strip() or len(name) > 200 or any(ch in name for ch in '/\\"'):
+        raise UnsafeHeader(f"{name!r} cannot be an attachment name")
+    maintype, subtype = attachment.content_type.split("/")
+    return maintype, subtype
+
+
 _CONTENT_HEADERS = {"content-type", "content-transfer-encoding", "mime-version"}
+# A multipart message carries its transfer encodings in its parts, not at the top.
+_MULTIPART_HEADERS = {"content-type", "mime-version"}
+_PART_HEADERS = _CONTENT_HEADERS | {"content-disposition"}
 
 
-def _check_roundtrip(raw: bytes, expected: set[str], addresses: dict[str, Address]) -> None:
+def _check_roundtrip(raw: bytes, expected: set[str], addresses: dict[str, Address], *,
+                     multipart: bool = False) -> EmailMessage:
     parsed = BytesParser(policy=policy.default).parsebytes(raw)
     names = [key.lower() for key in parsed]
-    wanted = {key.lower() for key in expected} | _CONTENT_HEADERS
+    wanted = {key.lower() for key in expected} | (_MULTIPART_HEADERS if multipart else _CONTENT_HEADERS)
     if sorted(set(names)) != sorted(wanted) or len(names) != len(set(names)):
         raise UnsafeHeader("the message would carry headers we did not write")
     for name, address in addresses.items():
@@ -113,6 +136,25 @@ def _check_roundtrip(raw: bytes, expected: set[str], addresses: dict[str, Addres
             raise UnsafeHeader(f"the {name} header could not be read back") from exc
         if found != [address.addr_spec]:
             raise UnsafeHeader(f"the {name} header would not carry exactly the address we wrote")
+    return parsed  # type: ignore[return-value]
+
+
+def _check_parts(parsed: EmailMessage, attachments: tuple[Attachment, ...]) -> None:
+    """The body and each attachment read back as exactly the parts we wrote, in order."""
+    if not attachments:
+        return
+    if parsed.get_content_type() != "multipart/mixed":
+        raise UnsafeHeader("the message with attachments did not read back as multipart/mixed")
+    parts = list(parsed.iter_parts())
+    if len(parts) != 1 + len(attachments) or parts[0].get_content_type() != "text/plain" \
+            or parts[0].is_attachment():
+        raise UnsafeHeader("the message would carry parts we did not write")
+    if any(part.is_multipart() or {key.lower() for key in part} - _PART_HEADERS for part in parts):
+        raise UnsafeHeader("a part of the message would carry headers we did not write")
+    for part, attachment in zip(parts[1:], attachments, strict=True):
+        if (part.get_filename(), part.get_content_type(), part.get_payload(decode=True)) != \
+                (attachment.filename, attachment.content_type, attachment.data):
+            raise UnsafeHeader(f"the attachment {attachment.filename!r} would not read back as written")
 
 
 def _unescape(text: str) -> str:

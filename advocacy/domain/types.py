@@ -146,6 +146,15 @@ class RenderedLetter:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (a petition's PDF and CSV), with the exact bytes to send."""
+
+    filename: str
+    content_type: str  # "application/pdf", "text/csv"
+    data: bytes
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     """Everything a channel needs to send one delivery."""
 
@@ -160,3 +169,4 @@ class OutgoingMessage:
     body: str
     return_path: str = ""
     extra_headers: tuple[tuple[str, str], ...] = ()
+    attachments: tuple[Attachment, ...] = ()

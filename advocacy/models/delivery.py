@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.verp import new_return_token
 from .base import Base, UTCDateTime, utcnow
 
 
@@ -25,8 +26,10 @@ class Delivery(Base):
     office_key: Mapped[str] = mapped_column(String(320), default="", server_default="")  # lower-cased inbox
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"), nullable=True)
     hold_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
-    # VERP: bounces come back to bounces+<return_token>@domain and name this row
-    return_token: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)
+    # VERP: bounces come back to bounces+<return_token>@domain and name this row. Set on insert, whoever
+    # queues the row, so every attempt uses the same return path and a bounce can always find it.
+    return_token: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True,
+                                                     default=new_return_token)
     bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # A snapshot of the recipient at the time of writing, so staff can audit who got what and why.
     recipient_name: Mapped[str] = mapped_column(String(200))
@@ -52,6 +55,10 @@ class Delivery(Base):
     last_error: Mapped[str] = mapped_column(String(500), default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Loaded with the row (one extra query per batch), so a worker that claimed it can send it after the
+    # claim's session has closed; only petition packages have any.
+    attachments: Mapped[list[DeliveryAttachment]] = relationship(
+        lazy="selectin", order_by="DeliveryAttachment.id", cascade="all, delete-orphan")
 
     __table_args__ = (
         Index("ix_deliveries_due", "status", "next_attempt_at"),

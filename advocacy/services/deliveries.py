@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from ..domain.errors import InvalidTransition
 from ..domain.states import ALLOWED, DUE_STATES, DeliveryState, check_transition
-from ..domain.types import OutgoingMessage, RenderedLetter
+from ..domain.types import Attachment, OutgoingMessage, RenderedLetter
+from ..domain.verp import default_bounce_address, return_path
 from ..models import Action, Delivery, DeliveryEvent
 
 S = DeliveryState
@@ -141,14 +142,22 @@ def release_claim(session: Session, delivery_id: int, *, worker: str, now: datet
     return True
 
 
-def outgoing_message(delivery: Delivery, *, from_address: str, org_name: str) -> OutgoingMessage:
-    """The email for a delivery: from the organisation on the supporter's behalf, replies to the supporter."""
+def outgoing_message(delivery: Delivery, *, from_address: str, org_name: str,
+                     bounce_address: str = "") -> OutgoingMessage:
+    """The email for a delivery: from the organisation on the supporter's behalf, replies to the supporter.
+
+    Bounces go to ``bounce_address`` (default: bounces@ the sender's domain) plus the delivery's token,
+    so a bounce names the delivery it is about. Attachments (a petition package) travel as stored.
+    """
     sender = f"{delivery.reply_to_name} via {org_name}" if delivery.reply_to_name else org_name
+    bounces = bounce_address or default_bounce_address(from_address)
     return OutgoingMessage(
         message_id=delivery.message_id, from_name=sender, from_address=from_address,
         to_name=delivery.recipient_name, to_address=delivery.recipient_email,
         reply_to_name=delivery.reply_to_name, reply_to_address=delivery.reply_to_address,
         subject=delivery.subject, body=delivery.body,
+        return_path=return_path(bounces, delivery.return_token) if delivery.return_token else "",
+        attachments=tuple(Attachment(a.filename, a.content_type, a.data) for a in delivery.attachments),
     )
 
 

@@ -20,6 +20,7 @@ from .domain.errors import InvalidTransition
 from .models.base import utcnow
 from .providers import build_chain
 from .services import deliveries as delivery_service
+from .services import petition_delivery
 from .services.directory import DirectoryFileError, apply_roster, check_directory, export_csv, load_csv
 from .worker import Worker
 
@@ -273,6 +274,69 @@ def deliveries_retry(state: CliState, ids: tuple[int, ...]) -> None:
 def deliveries_cancel(state: CliState, ids: tuple[int, ...]) -> None:
     """Cancel queued or failed deliveries."""
     _staff_change(state, ids, "cancel")
+
+
+# -- petitions -----------------------------------------------------------------
+@main.group()
+def petitions() -> None:
+    """Deliver petitions to their targets."""
+
+
+@petitions.command("deliver")
+@click.argument("slug")
+@click.option("--dry-run", is_flag=True, help="Show who would get what; store and send nothing.")
+@pass_state
+def petitions_deliver(state: CliState, slug: str, dry_run: bool) -> None:
+    """Queue SLUG's petition package for each of its targets now."""
+    ctx = state.ctx
+    campaign = ctx.catalog.get(slug)
+    if campaign is None or campaign.kind != "petition":
+        raise click.ClickException(f"{slug} is not a petition campaign")
+    if not campaign.targets:
+        raise click.ClickException(f"{slug} has no targets: its signatures go to nobody")
+    now = utcnow()
+    if dry_run:
+        with ctx.db.session() as session:
+            plan = petition_delivery.plan_delivery(session, campaign, ctx.provider, now=now,
+                                                   org_name=ctx.settings.org_name)
+        _print_plan(plan, "would be queued (dry run: nothing stored)")
+        return
+    with ctx.db.transaction() as session:
+        done = petition_delivery.deliver_petition(session, campaign, ctx.provider,
+                                                  keys=[petition_delivery.manual_key(now)], now=now, mail=ctx.mail)
+        if done is None:
+            raise click.ClickException("another delivery of this petition started this very second; try again")
+        _print_plan(done.plan, "queued")
+
+
+@petitions.command("due")
+@pass_state
+def petitions_due(state: CliState) -> None:
+    """Queue every milestone, schedule slot and close that is due now (what the worker checks)."""
+    ctx = state.ctx
+    with ctx.db.transaction() as session:
+        done = petition_delivery.queue_due_petition_deliveries(session, ctx.catalog, ctx.provider, now=utcnow(),
+                                                               mail=ctx.mail)
+        for queued in done:
+            click.echo(f"{queued.campaign} ({', '.join(queued.keys)}): {len(queued.deliveries)} queued")
+    if not done:
+        click.echo("no petition delivery is due")
+
+
+def _print_plan(plan: petition_delivery.PetitionPlan, verb: str) -> None:
+    click.echo(f"{plan.campaign.slug}: {plan.total:,} confirmed signatures")
+    for riding, count in plan.counts:
+        click.echo(f"  {count:7,}  {riding}")
+    click.echo(f"{len(plan.packages)} package{'s' if len(plan.packages) != 1 else ''} {verb}:")
+    for planned in plan.packages:
+        r = planned.recipient
+        click.echo(f"  {planned.package.recipient} <{r.email}>: {len(planned.package.signers):,} signers listed")
+        for attachment in planned.files:
+            click.echo(f"      {attachment.filename}  {len(attachment.data):,} bytes")
+    for r in plan.unchanged:
+        click.echo(f"  unchanged since their last package, not sent again: {r.name} <{r.email}>")
+    for problem in plan.problems:
+        click.echo(f"  {problem}", err=True)
 
 
 # -- dev mailbox ---------------------------------------------------------------

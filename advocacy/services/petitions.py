@@ -90,13 +90,58 @@ def signature_district(session: Session, provider: RepresentativeProvider, posta
     return district
 
 
-def prepare_signature(session: Session, campaign: Campaign, person: Supporter, *, now: datetime,
-                      provider: RepresentativeProvider) -> PreparedSignature:
-    """Read what signing needs, in a read session; raises ``CampaignClosed`` if the petition is not open."""
+def _check_open(campaign: Campaign, now: datetime) -> None:
     if campaign.kind != "petition":
         raise ValueError(f"{campaign.slug} is not a petition")
     if not campaign.is_open(now):
         raise CampaignClosed("This petition is not accepting signatures now.")
+
+
+def _insert(session: Session, campaign: Campaign, person: Supporter, *, now: datetime, hold: bool, district: str,
+            opt_in: bool, source: str, lang: str, confirmation_id: int | None) -> Action | None:
+    """Write the supporter and the signature; ``None`` when this address has signed already.
+
+    The answer is the row just written as an object for the email, not added to the session: it is
+    in the database already.
+    """
+    values = {"campaign_slug": campaign.slug, "kind": "signature", "status": "pending" if hold else "confirmed",
+              "lang": lang, "supporter_id": upsert_supporter_id(session, person, now=now),
+              "email_key": email_key(person.email), "first_name": person.first_name, "last_name": person.last_name,
+              "postal_code": person.postal_code, "district": district, "opt_in": opt_in, "source": source,
+              "created_at": now, "confirmation_id": confirmation_id}
+    # The partial unique index (one signature per address and petition) settles a race between two
+    # identical submissions.
+    action_id = insert_on_conflict(session, Action, values, conflict=["campaign_slug", "email_key"],
+                                   where=text("kind = 'signature'"))
+    if action_id is None:
+        return None
+    if not hold:
+        forget_public_count(session, campaign.slug)  # the signer sees their own signature counted
+    return Action(id=action_id, **values)
+
+
+def sign_petition(session: Session, campaign: Campaign, person: Supporter, *, now: datetime,
+                  opt_in: bool = False, district: str = "", source: str = "", hold: bool = False,
+                  lang: str = "en") -> SignResult:
+    """Record a signature in one session, without asking for confirmation (imports, tests).
+
+    ``hold``: the signature stays pending (not counted) until the supporter confirms their address.
+    """
+    _check_open(campaign, now)
+    key = email_key(person.email)
+    earlier = _earlier(session, campaign, key)  # signing again leaves the supporter's details alone
+    if earlier is None:
+        if _insert(session, campaign, person, now=now, hold=hold, district=district, opt_in=opt_in, source=source,
+                   lang=lang, confirmation_id=None) is not None:
+            return SignResult(created=True, pending=hold)
+        earlier = _earlier(session, campaign, key)
+    return SignResult(created=False, pending=earlier is not None and earlier.status == "pending")
+
+
+def prepare_signature(session: Session, campaign: Campaign, person: Supporter, *, now: datetime,
+                      provider: RepresentativeProvider) -> PreparedSignature:
+    """Read what signing needs, in a read session; raises ``CampaignClosed`` if the petition is not open."""
+    _check_open(campaign, now)
     key = email_key(person.email)
     earlier = _earlier(session, campaign, key)
     asks = campaign.confirm_mode != "off"
@@ -121,26 +166,16 @@ def record_signature(session: Session, prepared: PreparedSignature, *, now: date
     confirmation = None
     if plan is not None and plan.existing is None:
         confirmation = new_confirmation(session, campaign, key, lang=lang, mail=mail, now=now)
-    values = {"campaign_slug": campaign.slug, "kind": "signature", "status": "pending" if hold else "confirmed",
-              "lang": lang, "supporter_id": upsert_supporter_id(session, person, now=now), "email_key": key,
-              "first_name": person.first_name, "last_name": person.last_name, "postal_code": person.postal_code,
-              "district": prepared.district, "opt_in": opt_in, "source": source, "created_at": now,
-              "confirmation_id": confirmation.id if confirmation else plan.existing if plan else None}
-    # The partial unique index (one signature per address and petition) settles a race between two
-    # identical submissions.
-    action_id = insert_on_conflict(session, Action, values, conflict=["campaign_slug", "email_key"],
-                                   where=text("kind = 'signature'"))
-    if action_id is None:
+    action = _insert(session, campaign, person, now=now, hold=hold, district=prepared.district, opt_in=opt_in,
+                     source=source, lang=lang,
+                     confirmation_id=confirmation.id if confirmation else plan.existing if plan else None)
+    if action is None:
         session.rollback()  # the other submission won: keep nothing of this one, not even the details
         earlier = _earlier(session, campaign, key)
         return SignResult(created=False, pending=earlier is not None and earlier.status == "pending")
     if confirmation is not None and plan is not None and plan.email:
-        # The row just written, as an object for the email (not added: it is in the database already).
-        action = Action(id=action_id, **values)
         queue_link_email(session, campaign, action, confirmation, "confirm", mail=mail, now=now,
                          to_address=person.email.strip())
-    if not hold:
-        forget_public_count(session, campaign.slug)  # the signer sees their own signature counted
     return SignResult(created=True, pending=hold)
 
 

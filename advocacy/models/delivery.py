@@ -37,6 +37,9 @@ class Delivery(Base):
     recipient_office: Mapped[str] = mapped_column(String(200), default="")
     recipient_district: Mapped[str] = mapped_column(String(200), default="")
     recipient_level: Mapped[str] = mapped_column(String(16), default="")
+    # The directory key of the seat or office written to: letters still waiting follow whoever holds it
+    # after a directory sync or load (services/readdress.py). Empty for offices named in a campaign file.
+    district_key: Mapped[str] = mapped_column(String(200), default="", server_default="")
     match: Mapped[str] = mapped_column(String(40), default="")
     source: Mapped[str] = mapped_column(String(80), default="")
     confidence: Mapped[str] = mapped_column(String(16), default="", server_default="")
@@ -63,6 +66,7 @@ class Delivery(Base):
     __table_args__ = (
         Index("ix_deliveries_due", "status", "next_attempt_at"),
         Index("ix_deliveries_office", "office_key", "status", "sent_at"),
+        Index("ix_deliveries_district", "district_key", "status"),
         Index("ix_deliveries_action", "action_id"),
     )
 

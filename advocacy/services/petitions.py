@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..catalog import Campaign
@@ -67,11 +67,13 @@ class SignResult:
     pending: bool  # not counted until the supporter confirms their address
 
 
+# Built once and run on the session's connection: every signature asks it (see confirmations._OPEN).
+_EARLIER = select(Action.id, Action.status, Action.confirmation_id).where(
+    Action.campaign_slug == bindparam("slug"), Action.kind == "signature", Action.email_key == bindparam("key"))
+
+
 def _earlier(session: Session, campaign: Campaign, key: str) -> Earlier | None:
-    row = session.execute(
-        select(Action.id, Action.status, Action.confirmation_id)
-        .where(Action.campaign_slug == campaign.slug, Action.kind == "signature", Action.email_key == key)
-    ).first()
+    row = session.connection().execute(_EARLIER, {"slug": campaign.slug, "key": key}).first()
     return None if row is None else Earlier(*row)
 
 
@@ -112,7 +114,7 @@ def _insert(session: Session, campaign: Campaign, person: Supporter, *, now: dat
     # The partial unique index (one signature per address and petition) settles a race between two
     # identical submissions.
     action_id = insert_on_conflict(session, Action, values, conflict=["campaign_slug", "email_key"],
-                                   where=text("kind = 'signature'"))
+                                   where="kind = 'signature'")
     if action_id is None:
         return None
     if not hold:

@@ -32,14 +32,15 @@ def insert_on_conflict(session: Session, model: type[Base], values: Mapping[str,
     """
     stmt = _on_conflict_statement(session.get_bind().dialect.name, model.__table__, tuple(values), tuple(conflict),
                                   where, tuple(update))
-    return session.scalar(stmt, dict(values))
+    return session.connection().execute(stmt, dict(values)).scalar()
 
 
 @lru_cache(maxsize=32)
 def _on_conflict_statement(dialect_name: str, table: Table, columns: tuple[str, ...], conflict: tuple[str, ...],
                            where: str, update: tuple[str, ...]) -> Executable:
-    # Built once with bound parameters: building it per request (the excluded alias, the column
-    # coercions) cost more than running it. Only the dialect in use is imported.
+    # Built once with bound parameters and run on the session's connection: building it per request
+    # (the excluded alias, the column coercions) and the ORM's execution path cost more than running
+    # it. Only the dialect in use is imported.
     dialect = importlib.import_module(f"sqlalchemy.dialects.{dialect_name}")
     stmt = dialect.insert(table).values({name: bindparam(name) for name in columns})
     index_where = text(where) if where else None

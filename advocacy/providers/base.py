@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
@@ -80,11 +81,17 @@ def _fill(first: Lookup, later: Lookup) -> Lookup:
                    candidates={**first.candidates, **{lv: later.choices(lv) for lv in missing}})
 
 
-def build_chain(settings: Settings) -> ProviderChain:
-    from . import directory, represent  # noqa: F401 - registers the built-in providers
+# The built-in providers' modules, imported only when the settings name them: Represent's brings
+# requests and its cache (several MiB in every web worker) that a directory-only instance never uses.
+BUILT_IN = {"directory": ".directory", "represent": ".represent"}
 
+
+def build_chain(settings: Settings) -> ProviderChain:
+    for name in settings.providers:
+        if name not in PROVIDERS and name in BUILT_IN:
+            importlib.import_module(BUILT_IN[name], __package__)  # registers the provider
     unknown = [name for name in settings.providers if name not in PROVIDERS]
     if unknown:
         raise ValueError(f"ADVOCACY_PROVIDERS names unknown providers: {', '.join(unknown)} "
-                         f"(known: {', '.join(sorted(PROVIDERS))})")
+                         f"(known: {', '.join(sorted(set(PROVIDERS) | set(BUILT_IN)))})")
     return ProviderChain([PROVIDERS[name](settings) for name in settings.providers])

@@ -17,8 +17,10 @@ from .config import Settings, SettingsError
 from .context import AppContext
 from .db import Database
 from .domain.errors import InvalidTransition
+from .inbound import InboundError, read_messages
 from .models.base import utcnow
 from .providers import build_chain
+from .services import bounces as bounce_service
 from .services import deliveries as delivery_service
 from .services import petition_delivery
 from .services.directory import DirectoryFileError, apply_roster, check_directory, export_csv, load_csv
@@ -234,7 +236,7 @@ def deliveries() -> None:
 
 
 @deliveries.command("list")
-@click.option("--status", help="queued, sending, retry, sent, failed or cancelled")
+@click.option("--status", help="held, queued, sending, retry, sent, batched, bounced, failed or cancelled")
 @click.option("--campaign", help="a campaign slug")
 @click.option("--limit", default=50, show_default=True)
 @pass_state
@@ -337,6 +339,60 @@ def _print_plan(plan: petition_delivery.PetitionPlan, verb: str) -> None:
         click.echo(f"  unchanged since their last package, not sent again: {r.name} <{r.email}>")
     for problem in plan.problems:
         click.echo(f"  {problem}", err=True)
+
+
+# -- bounces -------------------------------------------------------------------
+@main.group()
+def bounces() -> None:
+    """Bounce reports, and the office addresses they flag as failing."""
+
+
+@bounces.command("process")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--again", is_flag=True, help="Also read maildir messages already marked as read.")
+@pass_state
+def bounces_process(state: CliState, path: Path, again: bool) -> None:
+    """Apply the bounce reports in PATH: a maildir, an mbox file or one saved message."""
+    ctx = state.ctx
+    summary = bounce_service.BounceSummary()
+    try:
+        for raw, done in read_messages(path, again=again):
+            with ctx.db.transaction() as session:  # one message at a time: a bad one spoils nothing else
+                bounce_service.process_message(session, raw, summary, now=utcnow(), mail=ctx.mail,
+                                               campaign=ctx.catalog.get, bounce_address=ctx.settings.bounce_mailbox)
+            done()
+    except InboundError as exc:
+        raise click.ClickException(str(exc)) from exc
+    ids = ", ".join(map(str, summary.bounced))
+    click.echo(f"{summary.messages} messages: {len(summary.bounced)} deliveries bounced{f' ({ids})' if ids else ''}, "
+               f"{summary.notices} writers told, {len(summary.delayed)} delays noted, {summary.repeated} already "
+               f"handled, {summary.unmatched} about no delivery of ours, {summary.not_reports} not bounce reports")
+
+
+@bounces.command("failing")
+@pass_state
+def bounces_failing(state: CliState) -> None:
+    """Office addresses that bounced, most recent first: check them in the directory."""
+    with state.db.transaction() as session:
+        flagged = bounce_service.failing_addresses(session)
+        for flag, offices in flagged:
+            click.echo(f"{flag.address}  {flag.bounces} bounce{'s' if flag.bounces != 1 else ''}, "
+                       f"first {flag.first_seen:%Y-%m-%d %H:%M}, last {flag.last_seen:%Y-%m-%d %H:%M} UTC")
+            click.echo(f"    {flag.reason}")
+            for office in offices:
+                click.echo(f"    written to as: {office}")
+    click.echo(f"{len(flagged)} failing address{'es' if len(flagged) != 1 else ''}")
+
+
+@bounces.command("clear")
+@click.argument("address")
+@pass_state
+def bounces_clear(state: CliState, address: str) -> None:
+    """Stop listing ADDRESS as failing (once it is fixed or known to work)."""
+    with state.db.transaction() as session:
+        if not bounce_service.clear_flag(session, address):
+            raise click.ClickException(f"{address} is not flagged as failing")
+    click.echo(f"cleared: {address}")
 
 
 # -- dev mailbox ---------------------------------------------------------------

@@ -13,10 +13,12 @@ from .common import app_context, close_session, db_session
 def init_web(app: Flask) -> None:
     from .api import bp as api_bp
     from .api import json_errors
+    from .hooks import bp as hooks_bp
     from .public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(hooks_bp)
     app.teardown_appcontext(close_session)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.register_error_handler(HTTPException, json_errors(_http_error))

@@ -35,6 +35,7 @@ from .services.deliveries import (
     record_sent,
     release_claim,
 )
+from .services.pacing import PacingRules
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class Worker:
         self.clock = clock
         s = ctx.settings
         self.policy = RetryPolicy(s.retry_base_seconds, s.retry_cap_seconds, s.max_attempts)
+        self.rules = PacingRules.from_catalog(ctx.catalog)  # the catalog is fixed for the life of the process
         self.stopping = threading.Event()
 
     def stop(self) -> None:
@@ -145,7 +147,7 @@ class Worker:
         s = self.ctx.settings
         with self.ctx.db.transaction() as session:
             return claim_due(session, worker=self.name, now=self.clock(), limit=s.worker_batch,
-                             lease_seconds=s.worker_lease_seconds)
+                             lease_seconds=s.worker_lease_seconds, rules=self.rules)
 
     def _send_batch(self, deliveries: list[Delivery], report: WorkerReport) -> None:
         s = self.ctx.settings

@@ -24,9 +24,9 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
         if process.poll() is not None:
             raise AssertionError(f"server exited early:\n{process.stdout.read()}")
         try:
-            if requests.get(url, timeout=2).status_code == 200:
+            if requests.get(url, timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still booting
             time.sleep(0.2)
     raise AssertionError(f"{url} did not answer within {timeout}s")
 

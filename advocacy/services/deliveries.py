@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.errors import InvalidTransition
@@ -16,6 +16,8 @@ from ..domain.states import ALLOWED, DUE_STATES, DeliveryState, check_transition
 from ..domain.types import Attachment, OutgoingMessage, RenderedLetter
 from ..domain.verp import default_bounce_address, return_path
 from ..models import Action, Delivery, DeliveryEvent
+from . import pacing
+from .pacing import PacingRules
 
 S = DeliveryState
 assert all(S.SENDING in ALLOWED[s] for s in DUE_STATES), "claimable states must be allowed to start sending"
@@ -68,23 +70,42 @@ def transition(session: Session, delivery: Delivery, new: DeliveryState, *, reas
                               reason=reason[:500]))
 
 
-def claim_due(session: Session, *, worker: str, now: datetime, limit: int, lease_seconds: int) -> list[Delivery]:
+def claim_due(session: Session, *, worker: str, now: datetime, limit: int, lease_seconds: int,
+              rules: PacingRules | None = None) -> list[Delivery]:
     """Atomically take up to ``limit`` due deliveries for ``worker`` until the lease ends.
 
-    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint rows at once.
+    ``rules`` (the campaigns' delivery policies; default: the default policy everywhere) decide what may go
+    now: office hours, each office's hourly allowance, and a fair turn for every campaign (see pacing.py).
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint rows at once, and advisory
+    locks per office keep them from spending one office's allowance twice.
     SQLite: the writer session starts with ``BEGIN IMMEDIATE``, so claims are serialised.
     Rows whose lease has run out (a worker crashed) are due again.
     """
-    due = or_(
-        and_(Delivery.status.in_([s.value for s in DUE_STATES]), Delivery.next_attempt_at <= now),
-        and_(Delivery.status == S.SENDING.value, Delivery.claimed_until < now),
-    )
-    candidates = select(Delivery.id).where(due).order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+    rules = rules or PacingRules()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    closed = rules.closed_groups(now)
+    if closed:
+        pacing.defer_closed(session, closed, now=now, skip_locked=postgres)
+    if postgres:
+        # Look first, lock the offices seen, then choose again: the second look sees every claim committed
+        # by whoever held those offices before us.
+        seen = session.execute(pacing.claimable(rules, now, closed).limit(limit * 2)).all()
+        locks = pacing.lock_offices(session, [(r.office_key, r.capped, r.used, r.waiting, r.cap) for r in seen])
+        ranked = pacing.claimable(rules, now, closed, locks).subquery("ranked")
+        # Postgres refuses FOR UPDATE next to window functions: lock the rows by joining the ranked ids. The
+        # repeated ``due`` is what Postgres checks again on a row another claim changed since our snapshot.
+        candidates = (select(Delivery.id).join(ranked, ranked.c.id == Delivery.id).where(pacing.due(now))
+                      .order_by(*pacing.best_first(ranked)).limit(limit)
+                      .with_for_update(skip_locked=True, of=Delivery))
+    else:
+        ranked = pacing.claimable(rules, now, closed).subquery("ranked")
+        candidates = select(ranked.c.id).order_by(*pacing.best_first(ranked)).limit(limit)
+    # A CTE runs once. As an IN subquery Postgres may run it again for each row it updates, and each run
+    # skips the rows this very statement just took: the claim would take every due row, not ``limit``.
+    picked = candidates.cte("picked").prefix_with("MATERIALIZED", dialect="postgresql")
     claimed_ids = session.scalars(
         update(Delivery)
-        .where(Delivery.id.in_(candidates.scalar_subquery()))
+        .where(Delivery.id.in_(select(picked.c.id)), pacing.due(now))
         .values(status=S.SENDING.value, claimed_by=worker, claimed_until=now + timedelta(seconds=lease_seconds),
                 attempts=Delivery.attempts + 1)
         .returning(Delivery.id)

@@ -92,7 +92,9 @@ def submit_letter(session: Session, campaign: Campaign, person: Supporter, lette
     session.add(action)
     session.flush()
     for letter in letters:
+        # The target group's mode is fixed when the letter is written: it decides how the letter leaves.
+        mode = campaign.targets[letter.recipient.target_group].delivery.mode
         enqueue_letter(session, action, letter, reply_to_name=person.name, reply_to_address=person.email.strip(),
-                       now=now, message_domain=message_domain, hold_reason=AWAITING if hold else "")
+                       now=now, message_domain=message_domain, policy=mode, hold_reason=AWAITING if hold else "")
     session.flush()
     return action

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from advocacy.services.letters import compose_letters, submit_letter
 from advocacy.services.targets import resolve_targets
 from advocacy.worker import Worker
 
-from ..conftest import prepare_database
+from ..conftest import make_settings, prepare_database
 
 CAMPAIGN = "stop-offshoring"
 POSTAL_CODE = "K1P5J2"  # Ottawa Centre: the MPP and the minister, 2 deliveries per letter
@@ -45,6 +46,30 @@ class Clock:
     def advance(self, seconds: float) -> datetime:
         self.now += timedelta(seconds=seconds)
         return self.now
+
+
+def unpaced_campaigns(directory: Path) -> Path:
+    """The shipped campaigns, with stop-offshoring letting each office take 1,000 letters an hour.
+
+    These tests send hundreds of letters to the same two offices to exercise the outbox itself (leases,
+    retries, crashes, concurrency); with the shipped allowance of 10 an hour most would wait for the next
+    hour. Pacing has its own tests in tests/pacing.
+    """
+    shutil.copytree(PROJECT_ROOT / "campaigns", directory)
+    path = directory / f"{CAMPAIGN}.toml"
+    text = path.read_text(encoding="utf-8")
+    targets = ('level = "provincial"\n', 'office = "minister-of-public-and-business-service-delivery"\n')
+    for line in targets:
+        assert text.count(line) == 1, f"{path.name} no longer has {line!r}: update this fixture"
+        text = text.replace(line, f"{line}delivery = {{ per_hour = 1000 }}\n")
+    path.write_text(text, encoding="utf-8")
+    return directory
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    (tmp_path / "instance").mkdir()
+    return make_settings(tmp_path, campaigns_dir=unpaced_campaigns(tmp_path / "campaigns"))
 
 
 @pytest.fixture
@@ -129,7 +154,8 @@ def worker_instance(tmp_path: Path, poll_seconds: str, **extra: str) -> tuple[di
     instance = tmp_path / "instance"
     env = {key: value for key, value in os.environ.items() if not key.startswith("ADVOCACY_")}
     env.update(ADVOCACY_ENV="test", ADVOCACY_INSTANCE_DIR=str(instance),
-               ADVOCACY_CAMPAIGNS_DIR=str(PROJECT_ROOT / "campaigns"), ADVOCACY_FROM_ADDRESS="letters@union.test",
+               ADVOCACY_CAMPAIGNS_DIR=str(unpaced_campaigns(tmp_path / "campaigns")),
+               ADVOCACY_FROM_ADDRESS="letters@union.test",
                ADVOCACY_ORG_NAME="Test Union", ADVOCACY_WORKER_POLL_SECONDS=poll_seconds, **extra)
     settings = Settings.from_env(env)
     instance.mkdir()

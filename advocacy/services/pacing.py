@@ -295,11 +295,13 @@ def lock_offices(session: Session, candidates: Sequence[tuple[str, int, int, int
             offices[office] = offices.get(office, True) and used + waiting <= cap
     if not offices:
         return OfficeLocks()
-    keys = sorted(offices)
-    shared = {office for office, ok in _try_locks(session, _TRY_SHARED, keys) if ok}
-    full = sorted(office for office in shared if not offices[office])
-    exclusive = {office for office, ok in _try_locks(session, _TRY_EXCLUSIVE, full) if ok}
-    return OfficeLocks(frozenset(shared - exclusive), frozenset(exclusive))
+    # An office with more waiting than it may take is locked exclusively at once: taking a shared lock first
+    # and upgrading would let every worker hold the shared lock and none get the upgrade.
+    exclusive = {office for office, ok in _try_locks(session, _TRY_EXCLUSIVE,
+                                                     sorted(o for o, fits in offices.items() if not fits)) if ok}
+    shared = {office for office, ok in _try_locks(session, _TRY_SHARED,
+                                                  sorted(o for o, fits in offices.items() if fits)) if ok}
+    return OfficeLocks(frozenset(shared), frozenset(exclusive))
 
 
 _TRY_SHARED = text("SELECT o, pg_try_advisory_xact_lock_shared(:space, hashtext(o)) "

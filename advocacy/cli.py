@@ -365,8 +365,9 @@ def bounces_process(state: CliState, path: Path, again: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     ids = ", ".join(map(str, summary.bounced))
     click.echo(f"{summary.messages} messages: {len(summary.bounced)} deliveries bounced{f' ({ids})' if ids else ''}, "
-               f"{summary.notices} writers told, {len(summary.delayed)} delays noted, {summary.repeated} already "
-               f"handled, {summary.unmatched} about no delivery of ours, {summary.not_reports} not bounce reports")
+               f"{summary.notices} writers told, {len(summary.delayed)} delays noted, {summary.unchanged} that "
+               f"changed nothing, {summary.unmatched} about no delivery of ours, "
+               f"{summary.not_reports} not bounce reports")
 
 
 @bounces.command("failing")

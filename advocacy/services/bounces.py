@@ -34,14 +34,16 @@ class BounceSummary:
     messages: int = 0
     bounced: list[int] = field(default_factory=list)  # deliveries marked bounced now
     delayed: list[int] = field(default_factory=list)  # deliveries with a new delay logged
-    repeated: int = 0  # reports already handled (or about a delivery that cannot bounce now)
+    # Reports that change nothing: handled before, about a delivery that cannot bounce now (sent again
+    # since), or telling of success ("delivered", "relayed").
+    unchanged: int = 0
     notices: int = 0  # writers told their letter did not arrive
     unmatched: int = 0  # reports naming none of our deliveries
     not_reports: int = 0  # messages that are no delivery-status report (auto-replies, spam): left alone
 
     def as_dict(self) -> dict[str, object]:
         return {"messages": self.messages, "bounced": self.bounced, "delayed": self.delayed,
-                "repeated": self.repeated, "notices": self.notices, "unmatched": self.unmatched,
+                "unchanged": self.unchanged, "notices": self.notices, "unmatched": self.unmatched,
                 "not_reports": self.not_reports}
 
 
@@ -77,7 +79,7 @@ def handle_report(session: Session, report: BounceReport, summary: BounceSummary
     outcome = report.outcome
     if outcome is None:
         summary.not_reports += not report.is_report
-        summary.repeated += report.is_report  # a success notice ("delivered", "relayed"): nothing to do
+        summary.unchanged += report.is_report
         return
     delivery = find_delivery(session, report)
     if delivery is None:
@@ -87,13 +89,13 @@ def handle_report(session: Session, report: BounceReport, summary: BounceSummary
     elif _log_delay(session, delivery, outcome, report, now=now):
         summary.delayed.append(delivery.id)
     else:
-        summary.repeated += 1
+        summary.unchanged += 1
 
 
 def _bounce(session: Session, delivery: Delivery, outcome: RecipientStatus, summary: BounceSummary, *,
             now: datetime, mail: MailSettings, campaign: CampaignLookup) -> None:
     if delivery.status not in {S.SENT.value, S.BATCHED.value}:
-        summary.repeated += 1  # bounced already, or sent again since (staff fixed the address)
+        summary.unchanged += 1  # bounced already, or sent again since (staff fixed the address)
         return
     why = outcome.describe() or "the receiving server refused it"
     delivery.bounced_at, delivery.last_error = now, f"bounced: {why}"[:500]

@@ -64,10 +64,6 @@ class Package:
     as_of: date
     org_name: str
 
-    @property
-    def slug_date(self) -> str:
-        return self.as_of.isoformat()
-
 
 def riding_counts(signers: Iterable[Signer]) -> tuple[tuple[str, int], ...]:
     """Signatures per riding, most first, then by name."""

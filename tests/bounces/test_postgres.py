@@ -30,7 +30,7 @@ def test_a_report_handled_twice_on_postgres_counts_once(pg_ctx, smtp_sink):
         with pg_ctx.db.transaction() as session:
             process_message(session, raw, summary, now=NOW, mail=pg_ctx.mail, campaign=pg_ctx.catalog.get,
                             bounce_address=pg_ctx.settings.bounce_mailbox)
-    assert (summary.bounced, summary.notices, summary.repeated) == ([ottawa], 1, 1)
+    assert (summary.bounced, summary.notices, summary.unchanged) == ([ottawa], 1, 1)
     assert row(pg_ctx, ottawa).status == "bounced"
     with pg_ctx.db.transaction() as session:
         assert session.get(AddressFlag, OTTAWA).bounces == 1

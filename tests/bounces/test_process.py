@@ -49,7 +49,7 @@ def test_a_bounced_letter_tells_its_writer_once_and_flags_the_office(ctx, letter
 
     # The same report again (from the maildir, or a provider that resends) changes nothing.
     out = cli(ctx, "bounces", "process", str(inbox), "--again")
-    assert "0 deliveries bounced, 0 writers told" in out and "1 already handled" in out
+    assert "0 deliveries bounced, 0 writers told" in out and "1 that changed nothing" in out
     assert len(notices(ctx)) == 1
     with ctx.db.transaction() as session:
         flag = session.get(AddressFlag, OTTAWA)
@@ -100,7 +100,7 @@ def test_a_delay_is_noted_once_and_changes_nothing_else(ctx, letters, smtp_sink,
     saved.write_bytes(delayed)
 
     assert "1 delays noted" in cli(ctx, "bounces", "process", str(saved))
-    assert "0 delays noted, 1 already handled" in cli(ctx, "bounces", "process", str(saved))
+    assert "0 delays noted, 1 that changed nothing" in cli(ctx, "bounces", "process", str(saved))
 
     assert row(ctx, ottawa).status == "sent"
     assert [e[:2] for e in events(ctx, ottawa)].count(("sent", "sent")) == 1

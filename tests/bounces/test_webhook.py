@@ -65,7 +65,7 @@ def test_a_json_event_bounces_the_delivery_named_by_its_token(hook, hook_ctx, sm
     again = hook.post(URL, json=event, headers=bearer())
 
     assert first.status_code == 200 and first.get_json()["bounced"] == [ottawa] and first.get_json()["notices"] == 1
-    assert again.status_code == 200 and again.get_json()["bounced"] == [] and again.get_json()["repeated"] == 1
+    assert again.status_code == 200 and again.get_json()["bounced"] == [] and again.get_json()["unchanged"] == 1
     assert row(hook_ctx, ottawa).status == "bounced"
     assert "mailbox does not exist" in events(hook_ctx, ottawa)[-1][2]
     with hook_ctx.db.transaction() as session:

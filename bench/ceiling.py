@@ -1,10 +1,12 @@
 """The ceiling for bench/sign.py: the same work as signing a petition, with nothing else.
 
 A GET renders a small Jinja page with a four-field form; a POST validates the four
-fields and inserts one row into SQLite with the app's pragmas (WAL, synchronous=NORMAL,
-the same busy timeout, BEGIN IMMEDIATE), then answers 303 like the app. No CSRF, no
-session cookie, no ORM, no directory lookup: whatever the app spends beyond this is
-its own overhead.
+fields with the app's own rules (advocacy/validation.py: email-validator with the same
+options, the postal-code normaliser, the name checks) and inserts one row into SQLite
+with the app's pragmas (WAL, synchronous=NORMAL, the same busy timeout, BEGIN IMMEDIATE),
+then answers 303 like the app. No CSRF, no session cookie, no ORM, no directory lookup:
+whatever the app spends beyond this is its own overhead (bench/sign.py prints the share
+CSRF and the session take).
 
 Run under gunicorn as ``ceiling:app`` with ``BENCH_CEILING_DB`` naming the database;
 bench/sign.py creates the table before the workers start, so they never race on it.
@@ -13,13 +15,19 @@ bench/sign.py creates the table before the workers start, so they never race on 
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
+import sys
 import threading
 import time
+from collections.abc import Mapping
+from pathlib import Path
 
 from flask import Flask, redirect, render_template, request
 from jinja2 import DictLoader
+
+# The working tree's rules, as bench/sign.py measures the working tree's app.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from advocacy.validation import SUPPORTER_RULES, InvalidField  # noqa: E402
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS signatures (
@@ -45,9 +53,7 @@ PAGE = """<!doctype html>
 </main></body></html>
 """
 
-FIELDS = ("first_name", "last_name", "email", "postal_code")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_POSTAL = re.compile(r"^[ABCEGHJKLMNPRSTVXY]\d[ABCEGHJKLMNPRSTVWXYZ]\d[ABCEGHJKLMNPRSTVWXYZ]\d$")
+FIELDS = tuple(SUPPORTER_RULES)
 
 
 def connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
@@ -67,16 +73,16 @@ def create_schema(path: str, busy_timeout_ms: int) -> None:
         conn.close()
 
 
-def _validate(form: dict[str, str]) -> tuple[dict[str, str], list[str]]:
-    values = {name: (form.get(name) or "").strip() for name in FIELDS}
-    errors = [f"{name} is required" for name in FIELDS if not values[name]]
-    if len(values["first_name"]) > 100 or len(values["last_name"]) > 100:
-        errors.append("names must be under 100 characters")
-    if len(values["email"]) > 254 or not _EMAIL.match(values["email"]):
-        errors.append("email is not valid")
-    values["postal_code"] = values["postal_code"].replace(" ", "").upper()
-    if not _POSTAL.match(values["postal_code"]):
-        errors.append("postal code is not valid")
+def _validate(form: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Each field cleaned by the rule the app's form applies to it, or its error message."""
+    values, errors = {}, []
+    for name, rule in SUPPORTER_RULES.items():
+        raw = form.get(name) or ""
+        try:
+            values[name] = rule.clean(raw)
+        except InvalidField as exc:
+            values[name] = raw.strip()
+            errors.append(str(exc))
     return values, errors
 
 

@@ -357,6 +357,16 @@ def pragmas_ceiling(path: Path) -> tuple[str, int, int]:
         conn.close()
 
 
+def csrf_share(env: dict[str, str]) -> dict[str, float]:
+    """bench/csrf_share.py on this run's instance: what CSRF and the session cost the app per signature."""
+    out = subprocess.run([sys.executable, str(BENCH_DIR / "csrf_share.py")], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=300, check=False)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH ")), None)
+    if out.returncode != 0 or line is None:
+        raise RuntimeError(f"bench/csrf_share.py failed ({out.returncode}):\n{out.stdout}{out.stderr}")
+    return {key: float(value) for key, _, value in (pair.partition("=") for pair in line[6:].split())}
+
+
 # -- report ------------------------------------------------------------------------
 def _cpu_ratio(app: Result, ceiling_run: Result) -> float:
     """What the rate ratio would be if both servers were bound by worker CPU alone."""
@@ -480,6 +490,7 @@ def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, pr
     lost = sign.accepted - stored
     c_stored, c_cut_off = stored_rows(ceiling_db, "signatures", "email", "c", sign_ceiling.unanswered)
     c_lost = sign_ceiling.accepted - c_stored
+    csrf = csrf_share(env)
     total_rows = campaign_rows(app_db)
 
     now_workers = worker_pids(app.pid)
@@ -506,7 +517,9 @@ def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, pr
     print()
     print(f"Signing  POST {CAMPAIGN_PATH}")
     print("  app: one GET beforehand for the session cookie and csrf_token, reused by every POST")
-    print("  ceiling: POST / validates the 4 fields and inserts one row (no CSRF, session or ORM)")
+    print("  ceiling: POST / validates the 4 fields with the app's own rules (advocacy/validation.py: email-validator")
+    print("  with the same options, the postal-code normaliser, the name checks) and inserts one row (no CSRF,")
+    print("  session or ORM)")
     print(f"  {'':34}{'app':>12}{'ceiling':>12}")
     print(f"  {'signatures/s (303 responses)':34}{sign.accepted_rate:12.1f}{sign_ceiling.accepted_rate:12.1f}")
     print(f"  {'p50 latency (ms)':34}{sign.p50_ms:12.1f}{sign_ceiling.p50_ms:12.1f}")
@@ -523,6 +536,9 @@ def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, pr
     print(f"  {'  of which stored anyway':34}{cut_off:12d}{c_cut_off:12d}")
     print(f"  ratio to the ceiling: {sign_ratio:.2f}   (by CPU per request: {_cpu_ratio(sign, sign_ceiling):.2f}; "
           f"{total_rows} rows in actions for the campaign, warm-up included)")
+    print(f"  CSRF and the session cookie, which the ceiling leaves out, take {csrf['share']:.0%} of the app's CPU")
+    print(f"  per signature ({csrf['csrf_on_ms']:.2f} ms with them, {csrf['csrf_off_ms']:.2f} ms without; one process, "
+          "bench/csrf_share.py)")
     print()
     print(f"Campaign page  GET {CAMPAIGN_PATH}  (ceiling: a bare Jinja page)")
     print(f"  {'':34}{'app':>12}{'ceiling':>12}")

@@ -27,10 +27,12 @@ ALLOWED: dict[DeliveryState, frozenset[DeliveryState]] = {
     # SENDING->QUEUED/RETRY without an attempt: a stopping worker gives back what it did not send.
     S.SENDING: frozenset({S.SENT, S.RETRY, S.FAILED, S.SENDING, S.QUEUED}),
     S.RETRY: frozenset({S.SENDING, S.CANCELLED, S.HELD}),
-    S.FAILED: frozenset({S.QUEUED, S.CANCELLED}),  # staff retry or cancel a dead letter
+    # Staff retry or cancel a dead letter. FAILED/BOUNCED->BATCHED: staff queue a dead or bounced digest
+    # again, and the letters it carries go back inside it (they follow the digest, see deliveries.transition).
+    S.FAILED: frozenset({S.QUEUED, S.CANCELLED, S.BATCHED}),
     S.BATCHED: frozenset({S.SENT, S.FAILED, S.QUEUED, S.CANCELLED, S.BOUNCED}),
     S.SENT: frozenset({S.BOUNCED}),
-    S.BOUNCED: frozenset({S.QUEUED}),  # staff send it again once the office's address is fixed
+    S.BOUNCED: frozenset({S.QUEUED, S.BATCHED}),  # staff send it again once the office's address is fixed
     S.CANCELLED: frozenset(),
 }
 DUE_STATES = (S.QUEUED, S.RETRY)

@@ -61,6 +61,12 @@ def enqueue_letter(session: Session, action: Action, letter: RenderedLetter, *, 
     return delivery
 
 
+# A digest's letters follow it: sent, dead-lettered, bounced or cancelled with it, and carried again
+# (back to ``batched``) when staff queue a failed or bounced digest once more.
+_LETTERS_FOLLOW = {S.SENT: S.SENT, S.FAILED: S.FAILED, S.BOUNCED: S.BOUNCED, S.CANCELLED: S.CANCELLED,
+                   S.QUEUED: S.BATCHED}
+
+
 def transition(session: Session, delivery: Delivery, new: DeliveryState, *, reason: str, now: datetime) -> None:
     """The only place a delivery changes state; every change is logged with its reason."""
     old = delivery.status
@@ -68,6 +74,22 @@ def transition(session: Session, delivery: Delivery, new: DeliveryState, *, reas
     delivery.status = new.value
     session.add(DeliveryEvent(delivery_id=delivery.id, at=now, from_state=old, to_state=new.value,
                               reason=reason[:500]))
+    if delivery.kind == "digest" and new in _LETTERS_FOLLOW:
+        _letters_follow(session, delivery, _LETTERS_FOLLOW[new], now=now)
+
+
+def _letters_follow(session: Session, digest: Delivery, new: DeliveryState, *, now: datetime) -> None:
+    """Move the letters carried by ``digest`` along with it (those a person moved on their own stay put)."""
+    for letter in session.scalars(select(Delivery).where(Delivery.digest_id == digest.id).order_by(Delivery.id)):
+        if new not in ALLOWED[DeliveryState(letter.status)]:
+            continue
+        transition(session, letter, new, reason=f"digest {digest.id}: {new}", now=now)
+        if new == S.SENT:
+            letter.sent_at = now
+        elif new == S.BOUNCED:
+            letter.bounced_at = digest.bounced_at or now
+        elif new == S.FAILED:
+            letter.last_error = digest.last_error
 
 
 def claim_due(session: Session, *, worker: str, now: datetime, limit: int, lease_seconds: int,

@@ -24,6 +24,7 @@ from .services import bounces as bounce_service
 from .services import deliveries as delivery_service
 from .services import petition_delivery
 from .services.directory import DirectoryFileError, apply_roster, check_directory, export_csv, load_csv
+from .services.readdress import ReaddressReport, follow_directory
 from .worker import Worker
 
 DEMO_DIRECTORY = Path(__file__).resolve().parent / "data" / "demo_directory.csv"
@@ -143,12 +144,20 @@ def directory_load(state: CliState, file: Path | None, demo: bool) -> None:
     try:
         with path.open(encoding="utf-8", newline="") as stream, state.db.transaction() as session:
             report = load_csv(session, stream, name=path.name, now=utcnow())
+            followed = follow_directory(session, now=utcnow())  # in the same transaction as the change
     except DirectoryFileError as exc:
         for problem in exc.problems:
             click.echo(problem, err=True)
         sys.exit(1)
     click.echo(f"loaded {report.entries} representatives in {report.districts} districts "
                f"({report.postal_codes} postal codes and areas) from {path.name}")
+    _echo_followed(followed)
+
+
+def _echo_followed(report: ReaddressReport) -> None:
+    """Tell staff which waiting letters now go to somebody else, and which wait for a vacant seat."""
+    for line in report.lines():
+        click.echo(line)
 
 
 @directory.command("export")
@@ -180,11 +189,13 @@ def directory_sync(state: CliState, sets: tuple[str, ...]) -> None:
             continue
         with state.db.transaction() as session:
             change = apply_roster(session, slug, people, now=utcnow())
+            followed = follow_directory(session, now=utcnow())
         click.echo(f"{slug}: {len(change.added)} added, {len(change.changed)} changed, "
                    f"{len(change.removed)} removed, {change.unchanged} unchanged")
         for mark, names in (("+", change.added), ("~", change.changed), ("-", change.removed)):
             for name in names:
                 click.echo(f"  {mark} {name}")
+        _echo_followed(followed)
     if failed:
         sys.exit(1)
 

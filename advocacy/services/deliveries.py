@@ -92,6 +92,12 @@ def _letters_follow(session: Session, digest: Delivery, new: DeliveryState, *, n
             letter.last_error = digest.last_error
 
 
+def note(session: Session, delivery: Delivery, reason: str, *, now: datetime) -> None:
+    """Log something that happened to a delivery without changing its state (it was re-addressed)."""
+    session.add(DeliveryEvent(delivery_id=delivery.id, at=now, from_state=delivery.status,
+                              to_state=delivery.status, reason=reason[:500]))
+
+
 def claim_due(session: Session, *, worker: str, now: datetime, limit: int, lease_seconds: int,
               rules: PacingRules | None = None) -> list[Delivery]:
     """Atomically take up to ``limit`` due deliveries for ``worker`` until the lease ends.

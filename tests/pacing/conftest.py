@@ -83,8 +83,8 @@ class Writer:
         self.count = 0
 
     def write(self, ctx: AppContext, slug: str, postal_code: str = OTTAWA, n: int = 1, *,
-              chosen: dict[Level, str] | None = None) -> list[int]:
-        """``n`` letters on campaign ``slug``; returns their delivery ids."""
+              chosen: dict[Level, str] | None = None, hold: bool = False) -> list[int]:
+        """``n`` letters on campaign ``slug`` (``hold``: awaiting confirmation); returns their delivery ids."""
         found = ctx.catalog.get(slug)
         assert found is not None
         ids: list[int] = []
@@ -94,7 +94,7 @@ class Writer:
                 self.count += 1
                 person = Supporter("Writer", f"Number {self.count}", f"writer{self.count}@example.com", postal_code)
                 action = submit_letter(session, found, person, compose_letters(found, recipients, person),
-                                       now=self.clock(), message_domain=ctx.message_domain)
+                                       now=self.clock(), message_domain=ctx.message_domain, hold=hold)
                 ids += session.scalars(select(Delivery.id).where(Delivery.action_id == action.id)
                                        .order_by(Delivery.id)).all()
         return ids

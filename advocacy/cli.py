@@ -20,6 +20,7 @@ from .domain.errors import InvalidTransition
 from .inbound import InboundError, read_messages
 from .models.base import utcnow
 from .providers import build_chain
+from .services import allies as ally_service
 from .services import bounces as bounce_service
 from .services import deliveries as delivery_service
 from .services import petition_delivery
@@ -405,6 +406,75 @@ def bounces_clear(state: CliState, address: str) -> None:
         if not bounce_service.clear_flag(session, address):
             raise click.ClickException(f"{address} is not flagged as failing")
     click.echo(f"cleared: {address}")
+
+
+# -- allies --------------------------------------------------------------------
+@main.group()
+def allies() -> None:
+    """Allied organisations and their API keys."""
+
+
+@allies.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="The organisation's name")
+@click.option("--campaign", "campaign_slugs", multiple=True, help="A campaign it may act on (repeat; none = all)")
+@click.option("--opt-in-wording", default="", help="The opt-in sentence its own forms show supporters")
+@pass_state
+def allies_create(state: CliState, slug: str, name: str, campaign_slugs: tuple[str, ...], opt_in_wording: str) -> None:
+    """Add an ally; give it a key with `advocacy allies key SLUG`."""
+    unknown = [c for c in campaign_slugs if state.ctx.catalog.get(c) is None]
+    if unknown:
+        raise click.ClickException(f"no campaign named {', '.join(unknown)}")
+    try:
+        with state.db.transaction() as session:
+            ally_service.create_ally(session, slug, name, campaigns=campaign_slugs, opt_in_wording=opt_in_wording,
+                                     now=utcnow())
+    except ally_service.AllyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"ally {slug} created ({', '.join(campaign_slugs) or 'every campaign'})")
+
+
+@allies.command("key")
+@click.argument("slug")
+@pass_state
+def allies_key(state: CliState, slug: str) -> None:
+    """Make a new API key for ally SLUG and print it; it is shown this once and stored only as a hash."""
+    try:
+        with state.db.transaction() as session:
+            issued = ally_service.issue_key(session, slug, now=utcnow())
+    except ally_service.AllyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(issued.key)
+    click.echo(f"(key {issued.prefix}…: copy it now, it cannot be shown again)", err=True)
+
+
+@allies.command("revoke-key")
+@click.argument("prefix")
+@pass_state
+def allies_revoke_key(state: CliState, prefix: str) -> None:
+    """Revoke the key starting with PREFIX (as `advocacy allies list` shows it); it stops working at once."""
+    try:
+        with state.db.transaction() as session:
+            ally_service.revoke_key(session, prefix, now=utcnow())
+    except ally_service.AllyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"key {prefix} revoked")
+
+
+@allies.command("list")
+@pass_state
+def allies_list(state: CliState) -> None:
+    """Every ally, what it may act on, and its keys (prefix, made, last used, revoked)."""
+    def day(moment: object) -> str:
+        return f"{moment:%Y-%m-%d %H:%M}" if moment else "-"
+
+    with state.db.transaction() as session:
+        for ally, keys in ally_service.list_allies(session):
+            scope = "every campaign" if ally.all_campaigns else ", ".join(ally.campaigns)
+            click.echo(f"{ally.slug}\t{ally.name}\t{scope}")
+            for key in keys:
+                state_ = f"revoked {day(key.revoked_at)}" if key.revoked_at else "live"
+                click.echo(f"  {key.prefix}…\tmade {day(key.created_at)}\tlast used {day(key.last_used_at)}\t{state_}")
 
 
 # -- dev mailbox ---------------------------------------------------------------

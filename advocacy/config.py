@@ -61,6 +61,12 @@ class Settings:
     lookup_memo_seconds: float = 30.0  # each process remembers fresh answers this long (0 = not at all)
     directory_max_age_days: int = 180
     api_rate_per_minute: int = 60
+    # Allies' API keys (web/api): a token bucket per key. "memory" buckets are per process (a limit of N
+    # becomes N per web process); "shared" puts them in Redis when ADVOCACY_REDIS_URL is set, else the database.
+    api_key_rate_per_minute: int = 60
+    api_key_burst: int = 20
+    api_rate_storage: str = "memory"  # memory | shared
+    api_rate_limits: bool = True  # False only for contract tests, which send hundreds of requests a minute
     # Bounces: each delivery's envelope sender is this address with "+<token>" added to its local part.
     bounce_address: str = ""  # "" = bounces@ the domain of from_address
     bounce_webhook_secret: str = ""  # "" = POST /hooks/bounces is switched off
@@ -106,6 +112,10 @@ class Settings:
             raise SettingsError("ADVOCACY_BOUNCE_WEBHOOK_SECRET must be at least 32 characters")
         if self.max_letter_chars < 100:
             raise SettingsError("ADVOCACY_MAX_LETTER_CHARS must be at least 100")
+        if self.api_rate_storage not in {"memory", "shared"}:
+            raise SettingsError(f"ADVOCACY_API_RATE_STORAGE must be memory or shared, not {self.api_rate_storage!r}")
+        if self.api_key_rate_per_minute < 1 or self.api_key_burst < 1:
+            raise SettingsError("ADVOCACY_API_KEY_RATE_PER_MINUTE and ADVOCACY_API_KEY_BURST must be at least 1")
         if "represent" in self.providers and not self.represent_url:
             raise SettingsError("ADVOCACY_PROVIDERS names represent but ADVOCACY_REPRESENT_URL is not set")
         if not 0 < self.represent_timeout_seconds <= 3:
@@ -178,6 +188,10 @@ class Settings:
             lookup_memo_seconds=number("LOOKUP_MEMO_SECONDS", defaults.lookup_memo_seconds, float),
             directory_max_age_days=number("DIRECTORY_MAX_AGE_DAYS", defaults.directory_max_age_days),
             api_rate_per_minute=number("API_RATE_PER_MINUTE", defaults.api_rate_per_minute),
+            api_key_rate_per_minute=number("API_KEY_RATE_PER_MINUTE", defaults.api_key_rate_per_minute),
+            api_key_burst=number("API_KEY_BURST", defaults.api_key_burst),
+            api_rate_storage=get("API_RATE_STORAGE", defaults.api_rate_storage).lower(),
+            api_rate_limits=get("API_RATE_LIMITS", "on").lower() not in {"off", "0", "false", "no"},
             bounce_address=get("BOUNCE_ADDRESS"),
             bounce_webhook_secret=get("BOUNCE_WEBHOOK_SECRET"),
         )

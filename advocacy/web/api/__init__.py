@@ -1,20 +1,32 @@
-"""The JSON API under /api/v1: public, read-only, rate-limited per client address, JSON even for errors."""
+"""The JSON API under /api/v1: JSON even for errors; reads are public (CORS), writes need an ally's API key."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from ...extensions import csrf
 
 PREFIX = "/api/"
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)  # GET-only, no cookies read: nothing here acts on a visitor's behalf
+# No cookie is read or set under /api/: writes are authorised by a key in the Authorization header, which a
+# browser never adds by itself, so there is no ambient authority for CSRF to borrow.
+csrf.exempt(bp)
 
 Handler = Callable[[Any], ResponseReturnValue]
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")  # what a client needs from an HTTP error
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> Response:
+    """``{"error": message, ...}`` with ``status``; never cached."""
+    response = jsonify(error=message, **extra)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.update(headers or {})
+    return response
 
 
 def json_errors(page_handler: Handler) -> Handler:
@@ -25,11 +37,25 @@ def json_errors(page_handler: Handler) -> Handler:
             return page_handler(error)
         code = getattr(error, "code", None) or 503  # not an HTTP error: the database, which is temporary
         message = getattr(error, "description", None) if code != 503 else "We are very busy; try again shortly."
-        response = jsonify(error=message or "Something went wrong")
-        response.status_code = code
-        return response
+        kept = {}
+        if hasattr(error, "get_headers"):
+            kept = {name: value for name, value in error.get_headers() if name in KEPT_HEADERS}
+        return error_response(code, message or "Something went wrong", kept)
 
     return handle
 
 
-from . import views  # noqa: E402,F401 - registers the routes
+@bp.after_request
+def _cors_for_reads(response: Response) -> Response:
+    """Any page may read public data (no credentials, no Authorization header); nothing here can be written from
+    a browser on another site, because POST routes get no CORS headers and so fail the preflight."""
+    rule = request.url_rule
+    if rule is not None and not (rule.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Methods"] = "GET"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"
+        response.vary.add("Authorization")  # an ally's key can see a private campaign the public cannot
+    return response
+
+
+from . import campaigns, openapi, views  # noqa: E402,F401 - registers the routes

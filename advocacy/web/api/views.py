@@ -1,52 +1,48 @@
-"""GET /api/v1/representatives?postal_code=K1P1A4: who represents a postal code, grouped by level."""
+"""GET /api/v1/representatives?postal_code=K1P1A4: who represents a postal code, grouped by level.
+
+CORS headers come from campaigns.py's after_request hook, which covers every read endpoint."""
 
 from __future__ import annotations
 
-import math
+import re
 from datetime import datetime
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 
 from ...domain.errors import InvalidPostalCode
-from ...domain.postal import format_postal_code
+from ...domain.postal import format_postal_code, normalise_postal_code
 from ...domain.types import ELECTED_LEVELS, Candidate, Level, Lookup, Representative
-from ...ratelimit import MemoryRateLimiter, Rate
 from ...services.lookup import DistrictChoice, find_representatives
 from ..common import app_context, db_session
 from . import bp
+from .auth import caller, limit
 
 SEAT = {Level.FEDERAL: "federal riding", Level.PROVINCIAL: "provincial riding", Level.MUNICIPAL: "ward"}
 WHO = {Level.FEDERAL: "Member of Parliament", Level.PROVINCIAL: "MPP", Level.MUNICIPAL: "municipal council"}
+# What the OpenAPI document allows, letter for letter: Canada Post never uses D F I O Q U, and W Z never first.
+POSTAL_CODE_PATTERN = ("^[ABCEGHJ-NPRSTVXYabceghj-nprstvxy][0-9][ABCEGHJ-NPRSTV-Zabceghj-nprstv-z][ -]?"
+                       "[0-9][ABCEGHJ-NPRSTV-Zabceghj-nprstv-z][0-9]$")
+POSTAL_CODE_SHAPE = re.compile(POSTAL_CODE_PATTERN)
 ATTRIBUTION = "Data: Open North Represent API (represent.opennorth.ca) and our directory"
 
 
-def _limiter() -> MemoryRateLimiter:
-    # One bucket per client address in each web process: enough to stop a runaway script.
-    limiter = current_app.extensions.get("api_limiter")
-    if limiter is None:
-        per_minute = app_context().settings.api_rate_per_minute
-        limiter = current_app.extensions.setdefault(
-            "api_limiter", MemoryRateLimiter(Rate(per_minute, max(5, per_minute // 6))))
-    return limiter
-
-
-def _reply(body: dict[str, Any], status: int = 200, **headers: str) -> tuple[Response, int]:
+def _reply(body: dict[str, Any], status: int = 200) -> tuple[Response, int]:
     response = jsonify(body)
-    response.headers["Access-Control-Allow-Origin"] = "*"  # public data for allies' pages; no cookies are read
     response.headers["Cache-Control"] = "public, max-age=300" if status == 200 else "no-store"
-    response.headers.update(headers)
     return response, status
 
 
 @bp.get("/representatives")
 def representatives() -> tuple[Response, int]:
-    wait = _limiter().acquire(request.remote_addr or "unknown")
-    if wait > 0:
-        return _reply({"error": "Too many lookups from your address. Try again in a minute."}, 429,
-                      **{"Retry-After": str(math.ceil(wait))})
+    limit(caller(required=False))
+    raw = request.args.get("postal_code", "")
     try:
-        finding = find_representatives(db_session(), app_context().provider, request.args.get("postal_code", ""))
+        normalise_postal_code(raw)  # first, for its precise reasons ("never use the letter D there")
+        if not POSTAL_CODE_SHAPE.fullmatch(raw):
+            # Readable, but not in the one shape the OpenAPI document promises (our own script sends A1A1A1).
+            raise InvalidPostalCode("Send the postal code as A1A1A1 or A1A 1A1")
+        finding = find_representatives(db_session(), app_context().provider, raw)
     except InvalidPostalCode as exc:
         return _reply({"error": str(exc)}, 400)
     if finding.lookup is None:

@@ -153,3 +153,24 @@ def test_staff_are_told_when_the_path_is_no_mailbox(ctx, tmp_path):
     for path in (tmp_path / "plain", tmp_path / "missing"):
         result = CliRunner().invoke(main, ["bounces", "process", str(path)], obj=CliState(ctx.settings))
         assert result.exit_code == 1 and ("not a maildir" in result.output or "does not exist" in result.output)
+
+
+def test_a_digest_that_bounces_tells_every_writer_it_carried(ctx, letters, tmp_path):
+    carried = [letters.write(first=name, offices=(OTTAWA,))[0] for name in ("Ann", "Bo")]
+    [digest] = letters.write(offices=(OTTAWA,), kind="digest")
+    with ctx.db.transaction() as session:
+        for delivery_id in (*carried, digest):
+            delivery = session.get(Delivery, delivery_id)
+            delivery.status, delivery.digest_id = "sent", digest if delivery_id != digest else None
+        token = session.get(Delivery, digest).return_token
+    (tmp_path / "r.eml").write_bytes(report(f"bounces+{token}@union.test", OTTAWA))
+
+    out = cli(ctx, "bounces", "process", str(tmp_path / "r.eml"))
+
+    assert f"1 deliveries bounced ({digest}), 2 writers told" in out
+    when = row(ctx, digest).bounced_at
+    assert when is not None
+    assert [(row(ctx, i).status, row(ctx, i).bounced_at) for i in carried] == [("bounced", when)] * 2
+    assert sorted(n.recipient_email for n in notices(ctx)) == ["writer1@example.com", "writer2@example.com"]
+    with ctx.db.transaction() as session:
+        assert session.get(AddressFlag, OTTAWA).bounces == 1

@@ -19,7 +19,7 @@ from ..catalog import Campaign
 from ..domain.states import DeliveryState
 from ..dsn import BounceReport, RecipientStatus, parse_report
 from ..models import Action, AddressFlag, Delivery, DeliveryEvent
-from .deliveries import transition
+from .deliveries import note, transition
 from .supporter_mail import MailSettings, queue_supporter_email, render
 
 S = DeliveryState
@@ -120,9 +120,7 @@ def _log_delay(session: Session, delivery: Delivery, outcome: RecipientStatus, r
                                                          DeliveryEvent.reason == reason).limit(1))
     if seen is not None:
         return False
-    # Not a change of state: the delivery stays sent; the remote server is still trying.
-    session.add(DeliveryEvent(delivery_id=delivery.id, at=now, from_state=delivery.status,
-                              to_state=delivery.status, reason=reason))
+    note(session, delivery, reason, now=now)  # not a change of state: the remote server is still trying
     return True
 
 

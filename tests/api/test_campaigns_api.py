@@ -70,3 +70,11 @@ def test_the_openapi_document_describes_every_route(client):
     assert set(document["paths"]) == {"/campaigns", "/campaigns/{slug}", "/campaigns/{slug}/signatures",
                                       "/campaigns/{slug}/letters", "/representatives"}
     assert document["components"]["securitySchemes"]["allyKey"]["scheme"] == "bearer"
+
+
+def test_the_documents_own_examples_work_as_written(client, ally_key):
+    operation = client.get("/api/v1/openapi.json").get_json()["paths"]["/campaigns/{slug}/signatures"]["post"]
+    for example in operation["requestBody"]["content"]["application/json"]["examples"].values():
+        response = client.post(f"/api/v1/campaigns/{PETITION}/signatures", json=example["value"],
+                               headers=bearer(ally_key))
+        assert response.status_code == 201, response.get_json()

@@ -13,8 +13,7 @@ from flask import Response, jsonify
 from pydantic.json_schema import models_json_schema
 
 from . import bp
-from .schemas import LetterBody, OsdiBody, SignatureBody
-from .views import POSTAL_CODE_PATTERN
+from .schemas import POSTAL_CODE_PATTERN, LetterBody, OsdiBody, SignatureBody
 
 STRING = {"type": "string"}
 TEXT_OR_NULL = {"type": ["string", "null"]}
@@ -119,12 +118,23 @@ def _schemas() -> dict[str, Any]:
     }
 
 
+SUPPORTER_EXAMPLE = {"first_name": "Bo", "last_name": "Li", "email": "bo.li@example.com", "postal_code": "K1P 5J2",
+                     "opt_in": True, "source": "spring-newsletter"}
+OSDI_EXAMPLE = {"person": {"given_name": "Ana", "family_name": "Silva",
+                           "email_addresses": [{"address": "ana.silva@example.org", "status": "subscribed"}],
+                           "postal_addresses": [{"postal_code": "K1P5J2"}]},
+                "add_tags": ["transit-week"]}
+
+
 def _write(kind: str, body: str, result: str, summary: str, extra: dict[str, Any]) -> dict[str, Any]:
     return {"post": {
         "summary": summary, "operationId": f"post_{kind}", "security": [{"allyKey": []}],
         "parameters": [SLUG],
         "requestBody": {"required": True, "content": {"application/json": {
-            "schema": {"oneOf": [_ref(body), _ref("OsdiBody")]}}}},
+            "schema": {"oneOf": [_ref(body), _ref("OsdiBody")]},
+            "examples": {"own": {"summary": "Our field names", "value": SUPPORTER_EXAMPLE},
+                         "osdi": {"summary": "OSDI, as Action Network-style tools send it", "value": OSDI_EXAMPLE}},
+        }}},
         "responses": {
             **extra,
             "400": _error("The body is not JSON"),
@@ -184,7 +194,7 @@ def document() -> dict[str, Any]:
                 "operationId": "get_representatives", "security": READ_SECURITY,
                 "parameters": [{"name": "postal_code", "in": "query", "required": True,
                                 "schema": {"type": "string", "pattern": POSTAL_CODE_PATTERN},
-                                "description": "Like K1P5J2 or K1P 5J2 (H0H 0H0 is refused)"}],
+                                "description": "Like K1P5J2 or K1P 5J2 (H0H 0H0 is refused)", "example": "K1P5J2"}],
                 "responses": {"200": _json(_ref("Representatives"), "Found"),
                               "400": _error("Not a Canadian postal code; the message says why"),
                               "404": _json(_ref("UnknownPostalCode"), "Nobody knows this code: choose a district"),

@@ -15,10 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from ...validation import EMAIL, FIRST_NAME, LAST_NAME, POSTAL_CODE, SUBJECT_MAX
 
+# The shapes the document promises, letter for letter (Canada Post never uses D F I O Q U, and W Z never
+# first), in upper or lower case, with at most one space or hyphen in the middle; H0H 0H0 fits but is refused.
+POSTAL_CODE_PATTERN = ("^[ABCEGHJ-NPRSTVXYabceghj-nprstvxy][0-9][ABCEGHJ-NPRSTV-Zabceghj-nprstv-z][ -]?"
+                       "[0-9][ABCEGHJ-NPRSTV-Zabceghj-nprstv-z][0-9]$")
+# Only the outline of an address; validation.check_email decides whether it can receive mail.
+EMAIL_OUTLINE = "^[^@]+@[^@]+[.][^@]+$"
 FirstName = Annotated[str, StringConstraints(min_length=1, max_length=FIRST_NAME.max_length)]
 LastName = Annotated[str, StringConstraints(min_length=1, max_length=LAST_NAME.max_length)]
-Email = Annotated[str, StringConstraints(min_length=1, max_length=EMAIL.max_length)]
-PostalCode = Annotated[str, StringConstraints(min_length=1, max_length=POSTAL_CODE.max_length)]
+Email = Annotated[str, StringConstraints(min_length=1, max_length=EMAIL.max_length, pattern=EMAIL_OUTLINE)]
+PostalCode = Annotated[str, StringConstraints(max_length=POSTAL_CODE.max_length, pattern=POSTAL_CODE_PATTERN)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 Tags = Annotated[list[Tag], Field(max_length=20, description="Kept with the action as the ally's tags.")]
 DistrictKey = Annotated[str, StringConstraints(max_length=200)]

@@ -17,12 +17,10 @@ from ...services.lookup import DistrictChoice, find_representatives
 from ..common import app_context, db_session
 from . import bp
 from .auth import caller, limit
+from .schemas import POSTAL_CODE_PATTERN
 
 SEAT = {Level.FEDERAL: "federal riding", Level.PROVINCIAL: "provincial riding", Level.MUNICIPAL: "ward"}
 WHO = {Level.FEDERAL: "Member of Parliament", Level.PROVINCIAL: "MPP", Level.MUNICIPAL: "municipal council"}
-# What the OpenAPI document allows, letter for letter: Canada Post never uses D F I O Q U, and W Z never first.
-POSTAL_CODE_PATTERN = ("^[ABCEGHJ-NPRSTVXYabceghj-nprstvxy][0-9][ABCEGHJ-NPRSTV-Zabceghj-nprstv-z][ -]?"
-                       "[0-9][ABCEGHJ-NPRSTV-Zabceghj-nprstv-z][0-9]$")
 POSTAL_CODE_SHAPE = re.compile(POSTAL_CODE_PATTERN)
 ATTRIBUTION = "Data: Open North Represent API (represent.opennorth.ca) and our directory"
 

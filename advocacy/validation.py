@@ -91,6 +91,9 @@ def letter_problems(subject: str, body: str, max_chars: int) -> dict[str, str]:
         problems["subject"] = f"Keep the subject to one line of at most {SUBJECT_MAX} characters"
     if not body:
         problems["body"] = "Write your letter"
+    elif any(unicodedata.category(ch) in {"Cc", "Cs"} and ch not in "\n\r\t" for ch in body):
+        # NUL and other control characters: PostgreSQL refuses NUL in text, and no office could read them.
+        problems["body"] = "Your letter contains characters that cannot be sent; retype it as plain text"
     elif len(body) > max_chars:
         problems["body"] = f"Your letter is {len(body):,} characters long; keep it under {max_chars:,}"
     return problems

@@ -154,3 +154,13 @@ def test_an_unknown_postal_area_is_422_pointing_at_the_district_choice(client, a
 def test_no_cookie_is_ever_set(client, ally_key):
     for response in (client.get("/api/v1/campaigns"), _sign(client, ally_key)):
         assert "Set-Cookie" not in response.headers
+
+
+def test_control_characters_never_reach_the_database(client, db, ally_key):
+    letter = client.post(f"/api/v1/campaigns/{LETTER}/letters",
+                         json={**SUPPORTER, "subject": "Vote no", "body": "Please\u0000vote no."},
+                         headers=bearer(ally_key))
+    assert letter.status_code == 422 and "body" in letter.get_json()["fields"]
+    tagged = _sign(client, ally_key, {**SUPPORTER, "source": "news\u0000letter", "add_tags": ["ok", "b\u0007d"]})
+    assert tagged.status_code == 422 and set(tagged.get_json()["fields"]) == {"source", "add_tags.1"}
+    assert _rows(db, Action.id) == []

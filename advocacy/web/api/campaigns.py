@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from ...catalog import Campaign
 from ...domain.errors import AdvocacyError, CampaignClosed, UnknownPostalArea
 from ...domain.types import Level, Supporter
+from ...mail import unsafe_reason
 from ...models.base import utcnow
 from ...services import letters as letter_service
 from ...services.allies import Caller, ally_source, attribute, signature_id
@@ -130,6 +131,11 @@ def _submission(who: Caller, campaign: Campaign) -> tuple[Submission, Supporter]
     except ValidationError as exc:
         abort(error_response(422, "The body does not match the schema.",
                              fields={**schema_problems(exc), **_rule_problems(data)}))
+    labels = {"source": submission.source, **{f"add_tags.{n}": tag for n, tag in enumerate(submission.tags)}}
+    unsafe = {name: "Use letters, digits and punctuation only"
+              for name, value in labels.items() if unsafe_reason(value)}
+    if unsafe:  # kept with the action and shown to staff: no control characters (PostgreSQL refuses NUL)
+        abort(error_response(422, "The ally's labels cannot be stored as given.", fields=unsafe))
     if not campaign.is_open(utcnow()):
         abort(error_response(409, "This campaign is not accepting actions now."))
     if submission.opt_in and not who.opt_in_wording:

@@ -12,6 +12,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -39,7 +40,8 @@ from .targets import find_district
 # postal code (a workplace, a building) and bounds how long a reload takes to show.
 DISTRICT_CACHE_SECONDS = 600.0
 DISTRICT_CACHE_SIZE = 4096
-_districts: OrderedDict[tuple[int, str], tuple[float, str]] = OrderedDict()
+# Per provider chain (one per app), so that two apps in one process never share answers.
+_districts: WeakKeyDictionary[RepresentativeProvider, OrderedDict[str, tuple[float, str]]] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -79,16 +81,16 @@ def _earlier(session: Session, campaign: Campaign, key: str) -> Earlier | None:
 
 def signature_district(session: Session, provider: RepresentativeProvider, postal_code: str) -> str:
     """The riding recorded with a signature, cached per postal code (see DISTRICT_CACHE_SECONDS)."""
-    cache_key, now = (id(provider), postal_code), time.monotonic()
-    hit = _districts.get(cache_key)
+    cache, now = _districts.setdefault(provider, OrderedDict()), time.monotonic()
+    hit = cache.get(postal_code)
     if hit is not None and hit[0] > now:
-        _districts.move_to_end(cache_key)
+        cache.move_to_end(postal_code)
         return hit[1]
     district = find_district(session, provider, postal_code)
-    _districts[cache_key] = (now + DISTRICT_CACHE_SECONDS, district)
-    _districts.move_to_end(cache_key)
-    while len(_districts) > DISTRICT_CACHE_SIZE:
-        _districts.popitem(last=False)
+    cache[postal_code] = (now + DISTRICT_CACHE_SECONDS, district)
+    cache.move_to_end(postal_code)
+    while len(cache) > DISTRICT_CACHE_SIZE:
+        cache.popitem(last=False)
     return district
 
 

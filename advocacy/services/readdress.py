@@ -45,6 +45,7 @@ class SeatChange:
     old: str  # "Name <address>"
     new: str  # "" when the seat is vacant
     deliveries: int
+    why: str = ""  # why they are held: "the seat is vacant", or its member has no address we can write to
 
 
 @dataclass
@@ -57,8 +58,8 @@ class ReaddressReport:
         """What staff read after a sync or a load."""
         found = [f"re-addressed {c.deliveries} waiting {_letters(c.deliveries)} for {c.district} "
                  f"({c.district_key}): {c.old} -> {c.new}" for c in self.readdressed]
-        found += [f"held {c.deliveries} {_letters(c.deliveries)} for {c.district} ({c.district_key}): the seat is "
-                  f"vacant (was {c.old}); see `advocacy deliveries list --status held`" for c in self.held]
+        found += [f"held {c.deliveries} {_letters(c.deliveries)} for {c.district} ({c.district_key}): {c.why} "
+                  f"(was {c.old}); see `advocacy deliveries list --status held`" for c in self.held]
         found += [f"released {c.deliveries} {_letters(c.deliveries)} held for {c.district} ({c.district_key}): "
                   f"the seat is filled by {c.new}" for c in self.released]
         return found
@@ -94,9 +95,11 @@ def follow_directory(session: Session, *, now: datetime, keys: Collection[str] |
         first = deliveries[0]
         seat, was = first.recipient_district or first.recipient_office or key, _who(name, first.recipient_email)
         if holder is None:
-            held = [d for d in deliveries if _hold(session, d, now=now)]
+            members = holders.get(key, [])
+            why = f"{members[0].name} has no email address" if members else "the seat is vacant"
+            held = [d for d in deliveries if _hold(session, d, why, now=now)]
             if held:
-                report.held.append(SeatChange(key, seat, was, "", len(held)))
+                report.held.append(SeatChange(key, seat, was, "", len(held), why))
             continue
         now_held_by = _who(holder.name, holder.email)
         if holder.email.lower() != address or holder.name != name:
@@ -125,18 +128,17 @@ def _readdress(session: Session, delivery: Delivery, holder: Representative, *, 
          now=now)
 
 
-def _hold(session: Session, delivery: Delivery, *, now: datetime) -> bool:
-    """Hold a delivery for a vacant seat; False if it already was."""
+def _hold(session: Session, delivery: Delivery, why: str, *, now: datetime) -> bool:
+    """Hold a delivery while nobody can be written to for its seat; False if it already was."""
     if delivery.status == S.HELD.value:
         if delivery.hold_reason == VACANT:
             return False
         # Held for another reason (the supporter has not confirmed yet): the vacancy must outlast it, or the
         # confirmation would release the letter to the former holder. _release restores the wait.
         delivery.hold_reason = VACANT
-        note(session, delivery, f"{VACANT}: nobody holds {delivery.district_key} in the directory", now=now)
+        note(session, delivery, f"{VACANT}: {why} ({delivery.district_key})", now=now)
         return True
-    transition(session, delivery, S.HELD, reason=f"{VACANT}: nobody holds {delivery.district_key} in the directory",
-               now=now)
+    transition(session, delivery, S.HELD, reason=f"{VACANT}: {why} ({delivery.district_key})", now=now)
     delivery.hold_reason = VACANT
     return True
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from advocacy.cli import CliState, main
 from advocacy.domain.types import Level
-from advocacy.models import Delivery
+from advocacy.models import Delivery, DirectoryEntry
 from advocacy.services.digests import build_digests
 from advocacy.services.readdress import VACANT, follow_directory
 
@@ -138,3 +138,17 @@ def test_only_waiting_mail_with_a_known_seat_follows(ctx, writer, clock, smtp_si
         letter.district_key = "provincial:nowhere"  # a seat the directory has never heard of: a data gap
         assert follow_directory(session, now=clock()).lines() == []
         assert session.scalars(select(Delivery.status)).all() == ["queued"]
+
+
+def test_a_member_without_an_email_address_holds_the_letters_and_says_so(ctx, writer, clock):
+    paced = with_campaigns(ctx, campaign("no-address"))
+    [letter] = writer.write(paced, "no-address", OTTAWA, 1)
+    with ctx.db.transaction() as session:
+        session.execute(update(DirectoryEntry).where(DirectoryEntry.district_key == "provincial:ottawa-centre")
+                        .values(name="Ari Silent", email=""))
+        lines = follow_directory(session, now=clock()).lines()
+    assert lines == ["held 1 letter for Ottawa Centre (provincial:ottawa-centre): Ari Silent has no email address "
+                     "(was Sam Demo-Tremblay <mpp.ottawa-centre@demo.invalid>); see `advocacy deliveries list "
+                     "--status held`"]
+    assert events(ctx.db, letter)[-1] == ("queued", "held", "seat vacant: Ari Silent has no email address "
+                                                            "(provincial:ottawa-centre)")

@@ -138,3 +138,23 @@ def test_unsubscribe_link_withdraws_opt_in_at_once(client, db):
     assert "You are unsubscribed" in done.get_data(as_text=True)
     assert rows(db, Action)[0].opt_in is False
     assert client.get("/unsubscribe/forged").status_code == 404
+
+
+def test_private_petition_with_required_confirmation_answers_everyone_alike(tmp_path, settings, db):
+    from advocacy import create_app
+    from advocacy.config import PROJECT_ROOT
+
+    campaigns = tmp_path / "campaigns"
+    campaigns.mkdir()
+    source = (PROJECT_ROOT / "campaigns" / "opa-organizing-campaign.toml").read_text(encoding="utf-8")
+    assert "confirm =" not in source
+    # A top-level key must come before the first table, so it goes first.
+    (campaigns / "opa-organizing-campaign.toml").write_text('confirm = "required"\n' + source, encoding="utf-8")
+    app = create_app(settings.with_(campaigns_dir=campaigns))
+    client = app.test_client()
+    url = "/campaigns/opa-organizing-campaign"
+    first = post_form(client, url, ME)
+    link = link_in(emails_to(db, "bo@example.com")[0])
+    client.post(link, data={"csrf_token": csrf_token(client, url)})
+    again = post_form(client, url, ME)
+    assert first.location == again.location  # a confirmed signer and a new one see the same page

@@ -92,7 +92,8 @@ def _petition(campaign: Campaign, form: SupporterForm) -> Response | tuple[str, 
     session.commit()  # the signature and its confirmation email together
     # A private petition never tells whether an address had signed: anyone with the link could test a colleague's.
     already = 1 if campaign.listed and not result.created and not result.pending else None
-    check = 1 if result.pending else None
+    # The same reasoning for "check your email": on a private petition every signer sees the same page.
+    check = 1 if result.pending or (not campaign.listed and campaign.confirm_mode == "required") else None
     return redirect(url_for("public.thanks", slug=campaign.slug, already=already, check=check), 303)
 
 

@@ -29,14 +29,17 @@ def test_five_kills_at_random_points_lose_nothing_and_repeat_at_most_one_message
     env, state = drill_instance(tmp_path, fault_sink.url)
     log = tmp_path / "worker.log"
     assert write_letters(state.ctx, 20, now=utcnow()) == 1000
-    # Kill once the server has accepted this many messages, then after a random pause of up to a batch's
-    # worth of sending, so the kill lands anywhere: mid-SMTP, mid-commit, mid-claim, or between them.
-    points = sorted(rng.sample(range(50, 950), KILLS))
-    pauses = [rng.uniform(0, 0.15) for _ in points]
+    # Each worker is killed once the server has accepted a random number of messages from it, and then
+    # after a random pause of up to a batch's worth of sending, so the kill lands anywhere in the loop:
+    # mid-SMTP, mid-commit, mid-claim, or between them. At most 5 x 180 of the 980 good letters go before
+    # the last kill, so every kill hits a worker that is still sending.
+    quotas = [rng.randint(20, 180) for _ in range(KILLS)]
+    pauses = [rng.uniform(0, 0.15) for _ in range(KILLS)]
     started = time.monotonic()
     kills = 0
     try:
-        for point, pause in zip(points, pauses, strict=True):
+        for quota, pause in zip(quotas, pauses, strict=True):
+            point = len(fault_sink.messages) + quota
             worker = spawn_worker(env, log)
             try:
                 reached = wait_until(lambda: len(fault_sink.messages) >= point or worker.poll() is not None,  # noqa: B023
@@ -59,8 +62,8 @@ def test_five_kills_at_random_points_lose_nothing_and_repeat_at_most_one_message
     finally:
         state.db.dispose()
 
-    summary("kill-9", {"seed": seed, "kills": kills, **result, "connections": fault_sink.connections,
-                       "runtime_s": runtime})
+    summary("kill-9", {"seed": seed, "kills": kills, "killed_after": "/".join(map(str, quotas)), **result,
+                       "connections": fault_sink.connections, "runtime_s": runtime})
     assert worker.returncode == 0, output
     assert result["deliveries"] == 1000
     assert result["lost"] == 0

@@ -35,7 +35,7 @@ from .services.deliveries import (
     record_sent,
     release_claim,
 )
-from .services.digests import build_digests
+from .services.digests import any_waiting, build_digests
 from .services.pacing import PacingRules
 
 log = logging.getLogger(__name__)
@@ -149,6 +149,9 @@ class Worker:
     def _build_digests(self, report: WorkerReport) -> None:
         """Gather letters whose digest is due; a busy database only postpones that to the next poll."""
         try:
+            with self.ctx.db.session() as reader:
+                if not any_waiting(reader):
+                    return
             with self.ctx.db.transaction() as session:
                 built = build_digests(session, self.ctx.catalog, self.clock(),
                                       message_domain=self.ctx.message_domain)

@@ -36,6 +36,12 @@ MAX_CHARACTERS = 1_000_000
 _BUILD_LOCK = text("SELECT pg_advisory_xact_lock(:space, 0)")
 
 
+def any_waiting(session: Session) -> bool:
+    """Whether any letter waits for a digest: a read, so a worker need not take the write lock every poll."""
+    return bool(session.scalar(select(exists().where(D.kind == "letter", D.policy.in_(GROUPED_MODES),
+                                                     D.status == S.QUEUED.value))))
+
+
 def build_digests(session: Session, catalog: Catalog, now: datetime, *, message_domain: str) -> list[Delivery]:
     """Gather every letter whose digest is due into new digest deliveries; returns the digests built."""
     if session.get_bind().dialect.name == "postgresql":

@@ -242,6 +242,21 @@ def _require_schema(state: CliState) -> None:
         raise click.ClickException("the database has no tables yet: run `advocacy db upgrade` first")
 
 
+@main.command()
+@pass_state
+def housekeeping(state: CliState) -> None:
+    """Send due confirmation reminders, delete expired unconfirmed actions, queue due petition deliveries.
+
+    Every worker does this once a minute; run it from cron when no worker is running.
+    """
+    from .services.housekeeping import run_housekeeping
+
+    ctx = state.ctx
+    with ctx.db.transaction() as session:
+        report = run_housekeeping(session, ctx.catalog, ctx.provider, mail=ctx.mail, now=utcnow())
+    click.echo(str(report))
+
+
 @main.group()
 def deliveries() -> None:
     """Inspect and fix the outbox."""

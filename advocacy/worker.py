@@ -36,6 +36,7 @@ from .services.deliveries import (
     release_claim,
 )
 from .services.digests import any_waiting, build_digests
+from .services.housekeeping import run_housekeeping
 from .services.pacing import PacingRules
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ DATABASE_TROUBLE = (OperationalError, InterfaceError, PoolTimeout)
 NAME_LENGTH = 80  # the width of deliveries.claimed_by
 CLAIM_TRIES = 20  # consecutive failed claims before run_once gives up until the next poll
 RECORD_TRIES = 20
+HOUSEKEEPING_SECONDS = 60
 
 
 def default_name() -> str:
@@ -85,14 +87,16 @@ class Worker:
         self.policy = RetryPolicy(s.retry_base_seconds, s.retry_cap_seconds, s.max_attempts)
         self.rules = PacingRules.from_catalog(ctx.catalog)  # the catalog is fixed for the life of the process
         self.stopping = threading.Event()
+        self._housekeeping_at: datetime | None = None
 
     def stop(self) -> None:
         """Finish the message in flight, give back the rest of the batch, and return."""
         self.stopping.set()
 
     def run_once(self, report: WorkerReport | None = None) -> WorkerReport:
-        """Build the digests that are due, send everything that is due now, then return."""
+        """Do the periodic jobs, build the digests that are due, send everything that is due now, then return."""
         report = report or WorkerReport()
+        self._housekeeping(report)
         self._build_digests(report)
         failed_claims = 0
         while not self.stopping.is_set():
@@ -146,6 +150,23 @@ class Worker:
 
         return restore
 
+    def _housekeeping(self, report: WorkerReport) -> None:
+        """Reminders, expiry and due petition deliveries, at most once a minute per worker (they are idempotent)."""
+        now = self.clock()
+        if self._housekeeping_at is not None and (now - self._housekeeping_at).total_seconds() < HOUSEKEEPING_SECONDS:
+            return
+        self._housekeeping_at = now
+        try:
+            with self.ctx.db.transaction() as session:
+                done = run_housekeeping(session, self.ctx.catalog, self.ctx.provider, mail=self.ctx.mail, now=now)
+        except DATABASE_TROUBLE as exc:
+            report.database_errors += 1
+            log.warning("housekeeping failed, trying at the next poll: %s", type(exc).__name__)
+            self._housekeeping_at = None
+            return
+        if done.reminders or done.expired or done.petition_deliveries:
+            log.info("housekeeping: %s", done)
+
     def _build_digests(self, report: WorkerReport) -> None:
         """Gather letters whose digest is due; a busy database only postpones that to the next poll."""
         try:
@@ -180,7 +201,8 @@ class Worker:
                     break
                 pending.pop(0)
                 try:
-                    message = outgoing_message(delivery, from_address=s.from_address, org_name=s.org_name)
+                    message = outgoing_message(delivery, from_address=s.from_address, org_name=s.org_name,
+                                               bounce_address=s.bounce_mailbox)
                     sender.send(message)
                 except ChannelError as exc:
                     self._record(report, delivery.id, error=str(exc), permanent=exc.permanent)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.errors import InvalidTransition
@@ -152,7 +152,29 @@ def _owned(session: Session, delivery_id: int, worker: str) -> Delivery | None:
     return delivery
 
 
+check_transition(S.SENDING, S.SENT)  # the fast path below relies on this move being allowed
+
+
 def record_sent(session: Session, delivery_id: int, *, worker: str, now: datetime) -> bool:
+    """Mark a delivery we still own as sent and log it.
+
+    The common case (anything but a digest, whose letters must follow it) is one conditional UPDATE
+    and the event row, without loading the delivery: it only matches a row in ``sending`` that this
+    worker holds, and sending → sent is checked against the state table above.
+    """
+    done = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status == S.SENDING.value, Delivery.claimed_by == worker,
+               Delivery.kind != "digest")
+        .values(status=S.SENT.value, sent_at=now, claimed_until=None, last_error="")
+        .returning(Delivery.attempts)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if done is not None:
+        session.execute(insert(DeliveryEvent).values(delivery_id=delivery_id, at=now, from_state=S.SENDING.value,
+                                                     to_state=S.SENT.value,
+                                                     reason=f"accepted (attempt {done.attempts})"))
+        return True
     delivery = _owned(session, delivery_id, worker)
     if delivery is None:
         return False

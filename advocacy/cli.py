@@ -268,12 +268,16 @@ def deliveries() -> None:
 @click.option("--limit", default=50, show_default=True)
 @pass_state
 def deliveries_list(state: CliState, status: str | None, campaign: str | None, limit: int) -> None:
-    """The newest deliveries, with the last error of each."""
+    """The newest deliveries, with why each is waiting or failed, and when it is next due."""
+    now = utcnow()
     with state.db.transaction() as session:
         rows = delivery_service.list_deliveries(session, status=status, campaign=campaign, limit=limit)
         for d in rows:
-            error = f"  {d.last_error}" if d.last_error else ""
-            click.echo(f"{d.id:6} {d.status:9} {d.attempts:2} {d.campaign_slug:30} {d.recipient_email}{error}")
+            why = d.last_error or d.hold_reason
+            due = (f"  due {d.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+                   if d.status in {"queued", "retry"} and d.next_attempt_at > now else "")
+            click.echo(f"{d.id:6} {d.status:9} {d.attempts:2} {d.kind:12} {d.campaign_slug:30} {d.recipient_email}"
+                       f"{due}{'  ' + why if why else ''}")
         counts = delivery_service.count_by_status(session, campaign)
     click.echo(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no deliveries")
 

@@ -158,3 +158,13 @@ def test_private_petition_with_required_confirmation_answers_everyone_alike(tmp_
     client.post(link, data={"csrf_token": csrf_token(client, url)})
     again = post_form(client, url, ME)
     assert first.location == again.location  # a confirmed signer and a new one see the same page
+
+
+def test_staff_see_why_letters_wait(client, settings, db):
+    from click.testing import CliRunner
+
+    from advocacy.cli import CliState, main
+
+    send_letter(client)
+    listing = CliRunner().invoke(main, ["deliveries", "list", "--status", "held"], obj=CliState(settings)).output
+    assert listing.count("awaiting confirmation") == 2 and "mpp.ottawa-centre@demo.invalid" in listing

@@ -14,7 +14,7 @@ from ..domain.postal import format_postal_code
 from ..domain.types import Recipient, RenderedLetter, Supporter
 from ..models import Action
 from .deliveries import enqueue_letter
-from .supporters import email_key, upsert_supporter
+from .supporters import email_key, upsert_supporter_id
 
 AWAITING = "awaiting confirmation"  # the hold reason confirmations release
 
@@ -83,9 +83,8 @@ def submit_letter(session: Session, campaign: Campaign, person: Supporter, lette
         raise CampaignClosed("This campaign is not accepting letters now.")
     if not letters:
         raise NoTargets("There is nobody to send this letter to.")
-    supporter = upsert_supporter(session, person, now=now)
     action = Action(campaign_slug=campaign.slug, kind="letter", status="pending" if hold else "confirmed",
-                    lang=lang, supporter_id=supporter.id,
+                    lang=lang, supporter_id=upsert_supporter_id(session, person, now=now),
                     email_key=email_key(person.email), first_name=person.first_name, last_name=person.last_name,
                     postal_code=person.postal_code, district=district, opt_in=opt_in, source=source,
                     created_at=now)

@@ -62,11 +62,3 @@ def upsert_supporter_id(session: Session, person: Supporter, *, now: datetime) -
     assert supporter_id is not None  # DO UPDATE always returns the row
     return supporter_id
 
-
-def upsert_supporter(session: Session, person: Supporter, *, now: datetime) -> SupporterRow:
-    """Return the supporter row for ``person.email``, creating it or refreshing its details."""
-    supporter_id = upsert_supporter_id(session, person, now=now)
-    # populate_existing: a copy already in this session would otherwise keep the details from before.
-    row = session.get(SupporterRow, supporter_id, populate_existing=True)
-    assert row is not None  # just written in this transaction
-    return row

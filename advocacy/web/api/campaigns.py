@@ -147,6 +147,16 @@ def _submission(who: Caller, campaign: Campaign) -> tuple[Submission, Supporter]
     return submission, Supporter(**cleaned)
 
 
+def _posting(slug: str, kind: str) -> tuple[Caller, Campaign, Submission, Supporter]:
+    """What both POST endpoints check first, in this order: the key, its rate limit, the campaign, the body."""
+    who = caller(required=True)
+    assert who is not None  # noqa: S101 - caller(required=True) aborts otherwise
+    limit(who)
+    campaign = _writable(slug, who, kind)
+    submission, person = _submission(who, campaign)
+    return who, campaign, submission, person
+
+
 def _supporter_problems(values: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """The supporter's details cleaned by the web form's rules, and what is wrong with the others, by field."""
     cleaned, problems = {}, {}
@@ -174,11 +184,7 @@ def _created(body: dict[str, Any], status: int = 201) -> tuple[Response, int]:
 
 @bp.post("/campaigns/<slug>/signatures")
 def post_signature(slug: str) -> tuple[Response, int]:
-    who = caller(required=True)
-    assert who is not None  # noqa: S101 - caller(required=True) aborts otherwise
-    limit(who)
-    campaign = _writable(slug, who, "petition")
-    submission, person = _submission(who, campaign)
+    who, campaign, submission, person = _posting(slug, "petition")
     ctx, now = app_context(), utcnow()
     try:
         with ctx.db.session() as reader:  # every lookup before the write transaction, as the web form does
@@ -206,11 +212,7 @@ def post_signature(slug: str) -> tuple[Response, int]:
 
 @bp.post("/campaigns/<slug>/letters")
 def post_letter(slug: str) -> tuple[Response, int]:
-    who = caller(required=True)
-    assert who is not None  # noqa: S101 - caller(required=True) aborts otherwise
-    limit(who)
-    campaign = _writable(slug, who, "letter")
-    submission, person = _submission(who, campaign)
+    who, campaign, submission, person = _posting(slug, "letter")
     ctx, session = app_context(), db_session()
     levels = set(campaign.levels())
     chosen = {Level(level): key.strip() for level, key in submission.districts.items() if level in levels}

@@ -13,22 +13,24 @@ from advocacy.worker import Worker
 pytestmark = pytest.mark.browser
 
 
+def fill_details(page, first: str, last: str, email: str, postal_code: str) -> None:
+    """Type the supporter's details the way a person does, finding each field by its visible label."""
+    page.get_by_label("First name").fill(first)
+    page.get_by_label("Last name").fill(last)
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Postal code").fill(postal_code)
+
+
 def test_sign_petition_then_send_letter_and_it_arrives(page, live_server, ctx):
     page.goto(f"{live_server}/campaigns/the-rich-and-the-rest-of-us")
-    page.get_by_label("First name").fill("Maya")
-    page.get_by_label("Last name").fill("Okafor")
-    page.get_by_label("Email address").fill("maya@example.com")
-    page.get_by_label("Postal code").fill("p7b 1a1")
+    fill_details(page, "Maya", "Okafor", "maya@example.com", "p7b 1a1")
     page.get_by_role("button", name="Sign the petition").click()
     page.wait_for_url("**/thanks")
     assert page.get_by_role("heading", name="Thank you for signing").is_visible()
     assert "1 of 10,000 signatures" in page.locator(".progress-label").inner_text()
 
     page.goto(f"{live_server}/campaigns/stop-offshoring")
-    page.get_by_label("First name").fill("Maya")
-    page.get_by_label("Last name").fill("Okafor")
-    page.get_by_label("Email address").fill("maya@example.com")
-    page.get_by_label("Postal code").fill("M5V 3L9")
+    fill_details(page, "Maya", "Okafor", "maya@example.com", "M5V 3L9")
     page.get_by_role("button", name="Preview my letter").click()
     assert page.get_by_role("heading", name="Check your letter").is_visible()
     page.get_by_label("Your letter").fill("I work in public IT in Toronto, and offshoring has cost my team its jobs.")
@@ -76,10 +78,7 @@ def test_letter_page_shows_who_it_goes_to_as_the_postal_code_is_typed(page, live
 
 def test_choosing_another_riding_in_the_browser(page, live_server):
     page.goto(f"{live_server}/campaigns/stop-offshoring")
-    page.get_by_label("First name").fill("Ari")
-    page.get_by_label("Last name").fill("Nadeau")
-    page.get_by_label("Email address").fill("ari@example.com")
-    page.get_by_label("Postal code").fill("K1P 5J2")
+    fill_details(page, "Ari", "Nadeau", "ari@example.com", "K1P 5J2")
     page.get_by_role("button", name="Preview my letter").click()
     page.get_by_label("Kanata—Carleton (Jordan Demo-Singh)").check()
     page.get_by_role("button", name="Use this riding").first.click()

@@ -11,12 +11,14 @@ from .common import app_context, close_session, db_session
 
 
 def init_web(app: Flask) -> None:
+    from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .api import json_errors
     from .hooks import bp as hooks_bp
     from .public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(hooks_bp)
     app.teardown_appcontext(close_session)

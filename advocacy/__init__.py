@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 
 from .catalog import Catalog, load_directory
 from .config import Settings
 from .context import AppContext
 from .db import Database
-from .extensions import csrf
+from .extensions import babel, csrf, selected_locale
 from .providers import build_chain
 
 
@@ -30,6 +32,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["advocacy"] = AppContext(settings, Database(settings.sqlalchemy_url), catalog,
                                             build_chain(settings))
     csrf.init_app(app)
+    babel.init_app(app, locale_selector=selected_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
 
     from .web import init_web
 

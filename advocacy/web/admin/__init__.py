@@ -8,9 +8,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from . import (  # noqa: E402,F401
     access,
     account,
+    allies,
     dashboard,
     editor,
     exports,
+    limits,
     moderation,
     people,
     staff,

@@ -1,0 +1,1 @@
+"""Admin: allies, their embed origins, webhooks and the embed snippet generator."""

@@ -1,0 +1,1 @@
+"""Admin: rate limits, what tripped them, and tuning."""

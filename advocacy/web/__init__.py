@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from .common import app_context, close_session, db_session
+from .i18n import init_i18n
 
 
 def init_web(app: Flask) -> None:
@@ -21,6 +22,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(hooks_bp)
+    init_i18n(app)
     app.teardown_appcontext(close_session)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.register_error_handler(HTTPException, json_errors(_http_error))

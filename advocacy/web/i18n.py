@@ -1,0 +1,84 @@
+"""The page language: a ``/fr/…`` address, then ``?lang=``, then the browser's Accept-Language.
+
+French pages are the same routes served under ``/fr``: the prefix moves into SCRIPT_NAME, so every
+``url_for`` on a French page keeps the visitor in French without a cookie or a second set of routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, Response, g, request
+
+LANGUAGES = ("en", "fr")
+PREFIXED = ("fr",)
+# Staff and machine routes keep one address: the admin cookie is scoped to /admin, API clients send ?lang=.
+UNPREFIXED_AREAS = ("/admin", "/api", "/hooks")
+ENVIRON_KEY = "advocacy.url_lang"
+
+
+class LanguagePrefix:
+    """WSGI middleware that serves ``/fr/<path>`` as ``<path>`` with ``/fr`` added to SCRIPT_NAME."""
+
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        for code in PREFIXED:
+            prefix = f"/{code}"
+            if path == prefix or path.startswith(prefix + "/"):
+                rest = path[len(prefix):] or "/"
+                if not rest.startswith(UNPREFIXED_AREAS):
+                    environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
+                    environ["PATH_INFO"] = rest
+                    environ[ENVIRON_KEY] = code
+                break
+        return self.wsgi_app(environ, start_response)
+
+
+def requested_language() -> str:
+    """The language this request asks for, in order: address prefix, ``?lang=``, Accept-Language."""
+    from_url = request.environ.get(ENVIRON_KEY)
+    if from_url:
+        return from_url
+    asked = request.args.get("lang", "")
+    if asked in LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(LANGUAGES, default="en") or "en"
+
+
+def _choose_language() -> None:
+    g.lang = requested_language()
+
+
+def _vary_on_language(response: Response) -> Response:
+    # An unprefixed page without ?lang= depends on the browser's language: caches must know that.
+    if ENVIRON_KEY not in request.environ and "lang" not in request.args:
+        response.vary.add("Accept-Language")
+    return response
+
+
+def language_url(code: str) -> str:
+    """This page's address in language ``code`` (for the EN/FR toggle), keeping its query string."""
+    root = request.script_root
+    url_lang = request.environ.get(ENVIRON_KEY)
+    if url_lang:
+        root = root[: -len(url_lang) - 1]
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    if code in PREFIXED:
+        root += f"/{code}"
+    elif request.accept_languages.best_match(LANGUAGES, default="en") != code:
+        args.append(("lang", code))  # without it, this browser's Accept-Language would choose another language
+    query = f"?{urlencode(args)}" if args else ""
+    return f"{root}{request.path}{query}"
+
+
+def init_i18n(app: Flask) -> None:
+    app.wsgi_app = LanguagePrefix(app.wsgi_app)  # type: ignore[method-assign]
+    app.before_request(_choose_language)
+    app.after_request(_vary_on_language)
+    app.add_template_global(language_url)
+    app.add_template_global(LANGUAGES, "languages")

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run test bench lint check clean
+.PHONY: run test bench lint check clean translations
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "advocacy needs Python 3.11 or newer")'
@@ -19,10 +19,16 @@ $(VENV)/.test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@ $(VENV)/.app
 
-run: $(VENV)/.app
+# Message catalogues are compiled as part of installing: the .po files are the source, .mo files are build output.
+CATALOGUES := $(wildcard advocacy/translations/*/LC_MESSAGES/messages.po)
+$(VENV)/.mo: $(CATALOGUES) | $(VENV)/.app
+	$(BIN)/pybabel compile --use-fuzzy -d advocacy/translations
+	@touch $@
+
+run: $(VENV)/.app $(VENV)/.mo
 	PORT=$(PORT) $(BIN)/advocacy serve
 
-test: $(VENV)/.test
+test: $(VENV)/.test $(VENV)/.mo
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.test
@@ -33,6 +39,12 @@ lint: $(VENV)/.test
 
 check: $(VENV)/.app
 	$(BIN)/advocacy campaigns check
+
+# Re-extract every translatable string and merge it into each language's catalogue.
+translations: $(VENV)/.app
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header \
+		-o advocacy/translations/messages.pot .
+	$(BIN)/pybabel update -q --no-fuzzy-matching -i advocacy/translations/messages.pot -d advocacy/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

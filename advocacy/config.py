@@ -20,6 +20,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production by check()
 
 
+# The rate-limit settings staff can override in the admin (advocacy/limits.py names them without "limit_").
+LIMIT_SETTINGS = ("limit_sign", "limit_letter_preview", "limit_letter_send", "limit_lookup", "limit_email",
+                  "limit_office")
+
+
 class SettingsError(ValueError):
     """A setting is missing or unusable; the message names the variable."""
 
@@ -70,6 +75,23 @@ class Settings:
     # Bounces: each delivery's envelope sender is this address with "+<token>" added to its local part.
     bounce_address: str = ""  # "" = bounces@ the domain of from_address
     bounce_webhook_secret: str = ""  # "" = POST /hooks/bounces is switched off
+    # Rate limits on public forms (advocacy/limits.py), in Flask-Limiter's notation: "5/minute;20/hour" is a
+    # burst and a sustained limit. Per client address unless named otherwise; staff can override them in the admin.
+    rate_limits: bool = True  # False only for load and contract tests
+    limit_sign: str = "5/minute;20/hour"
+    limit_letter_preview: str = "30/minute;300/hour"
+    limit_letter_send: str = "5/minute;20/hour"
+    limit_lookup: str = "30/minute;500/hour"
+    limit_email: str = "10/hour"  # signatures and letters per canonical email address
+    limit_office: str = "300/day"  # letters accepted for one office (intake; sending is paced by the outbox)
+    web_processes: int = 1  # web processes sharing the limits: more than 1 needs ADVOCACY_REDIS_URL in production
+    debug: bool = False  # Flask's debugger: never in production
+    # Invisible checks on public forms (services/abuse.py): answers sent faster than this go to review.
+    min_fill_seconds: float = 3.0
+    # The same source sending this many letters at least this similar within the window goes to review.
+    similar_letter_ratio: float = 0.9
+    similar_letter_count: int = 3
+    similar_letter_hours: int = 24
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -110,6 +132,7 @@ class Settings:
                                 f"bounces@union.example.org, not {self.bounce_address!r}")
         if self.bounce_webhook_secret and len(self.bounce_webhook_secret) < 32:
             raise SettingsError("ADVOCACY_BOUNCE_WEBHOOK_SECRET must be at least 32 characters")
+        self._check_limits()
         if self.max_letter_chars < 100:
             raise SettingsError("ADVOCACY_MAX_LETTER_CHARS must be at least 100")
         if self.api_rate_storage not in {"memory", "shared"}:
@@ -127,6 +150,24 @@ class Settings:
                 or self.represent_rate_per_minute + self.represent_burst > 60:
             raise SettingsError("ADVOCACY_REPRESENT_RATE_PER_MINUTE plus ADVOCACY_REPRESENT_BURST must be "
                                 "between 2 and 60 (Represent allows 60 calls a minute)")
+
+    def _check_limits(self) -> None:
+        from limits import parse_many  # Flask-Limiter's own parser: a setting it cannot read is refused here
+
+        for name in LIMIT_SETTINGS:
+            value = getattr(self, name)
+            try:
+                parse_many(value)
+            except ValueError as exc:
+                raise SettingsError(f"ADVOCACY_{name.upper()} must look like 5/minute;20/hour, not {value!r}") from exc
+        if self.production and self.debug:
+            raise SettingsError("ADVOCACY_DEBUG (or FLASK_DEBUG) must be off in production")
+        if self.production and self.rate_limits and self.web_processes > 1 and not self.redis_url:
+            raise SettingsError(f"ADVOCACY_WEB_PROCESSES is {self.web_processes}: rate limits kept in each process's "
+                                "memory would each allow the full limit; set ADVOCACY_REDIS_URL to share one count")
+        if self.min_fill_seconds < 0 or not 0 < self.similar_letter_ratio <= 1 or self.similar_letter_count < 2:
+            raise SettingsError("ADVOCACY_MIN_FILL_SECONDS must be at least 0, ADVOCACY_SIMILAR_LETTER_RATIO between "
+                                "0 and 1, ADVOCACY_SIMILAR_LETTER_COUNT at least 2")
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -153,6 +194,7 @@ class Settings:
         default_providers = "represent,directory" if represent_url else "directory"
         providers = tuple(p.strip() for p in get("PROVIDERS", default_providers).split(",") if p.strip())
         sets = get("REPRESENT_SETS")
+        concurrency = env.get("WEB_CONCURRENCY", "").strip()
         settings = cls(
             env=get("ENV", "development"),
             database_url=get("DATABASE_URL"),
@@ -194,6 +236,15 @@ class Settings:
             api_rate_limits=get("API_RATE_LIMITS", "on").lower() not in {"off", "0", "false", "no"},
             bounce_address=get("BOUNCE_ADDRESS"),
             bounce_webhook_secret=get("BOUNCE_WEBHOOK_SECRET"),
+            rate_limits=get("RATE_LIMITS", "on").lower() not in {"off", "0", "false", "no"},
+            **{name: get(name.upper(), getattr(defaults, name)) for name in LIMIT_SETTINGS},
+            # gunicorn reads WEB_CONCURRENCY for its worker count: trust it when ADVOCACY_WEB_PROCESSES is unset.
+            web_processes=number("WEB_PROCESSES", int(concurrency) if concurrency.isdigit() else 1),
+            debug=(get("DEBUG") or env.get("FLASK_DEBUG", "")).strip().lower() in {"1", "on", "true", "yes"},
+            min_fill_seconds=number("MIN_FILL_SECONDS", defaults.min_fill_seconds, float),
+            similar_letter_ratio=number("SIMILAR_LETTER_RATIO", defaults.similar_letter_ratio, float),
+            similar_letter_count=number("SIMILAR_LETTER_COUNT", defaults.similar_letter_count),
+            similar_letter_hours=number("SIMILAR_LETTER_HOURS", defaults.similar_letter_hours),
         )
         settings.check()
         return settings

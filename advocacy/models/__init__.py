@@ -5,9 +5,11 @@ from .ally import Ally, AllyAction, ApiKey
 from .base import Base
 from .delivery import AddressFlag, Delivery, DeliveryAttachment, DeliveryEvent, PetitionMilestone
 from .directory import DirectoryEntry, District, PostalDistrict
+from .limits import RateLimitOverride, RateLimitTrip
 from .lookup import PostcodeLookup, RateBucket
 from .supporter import Supporter
 
 __all__ = ["Action", "AddressFlag", "Ally", "AllyAction", "ApiKey", "Base", "Confirmation", "Delivery",
            "DeliveryAttachment", "DeliveryEvent", "DirectoryEntry", "District", "PetitionMilestone", "PostalDistrict",
            "PostcodeLookup", "RateBucket", "Suppression", "Supporter"]
+__all__ += ["RateLimitOverride", "RateLimitTrip"]

@@ -75,6 +75,10 @@ class Settings:
     # Bounces: each delivery's envelope sender is this address with "+<token>" added to its local part.
     bounce_address: str = ""  # "" = bounces@ the domain of from_address
     bounce_webhook_secret: str = ""  # "" = POST /hooks/bounces is switched off
+    # The embeddable widget's signed form token: refused when younger (a bot) or older (a stale page) than these.
+    embed_min_fill_seconds: float = 3.0
+    embed_max_age_seconds: int = 7200
+    webhook_timeout_seconds: float = 5.0  # per POST to an ally's webhook
     # Rate limits on public forms (advocacy/limits.py), in Flask-Limiter's notation: "5/minute;20/hour" is a
     # burst and a sustained limit. Per client address unless named otherwise; staff can override them in the admin.
     rate_limits: bool = True  # False only for load and contract tests
@@ -133,6 +137,11 @@ class Settings:
         if self.bounce_webhook_secret and len(self.bounce_webhook_secret) < 32:
             raise SettingsError("ADVOCACY_BOUNCE_WEBHOOK_SECRET must be at least 32 characters")
         self._check_limits()
+        if self.embed_min_fill_seconds < 0 or self.embed_max_age_seconds <= self.embed_min_fill_seconds:
+            raise SettingsError("ADVOCACY_EMBED_MAX_AGE_SECONDS must be more than ADVOCACY_EMBED_MIN_FILL_SECONDS "
+                                "(and neither negative)")
+        if not 0 < self.webhook_timeout_seconds <= 30:
+            raise SettingsError("ADVOCACY_WEBHOOK_TIMEOUT_SECONDS must be more than 0 and at most 30")
         if self.max_letter_chars < 100:
             raise SettingsError("ADVOCACY_MAX_LETTER_CHARS must be at least 100")
         if self.api_rate_storage not in {"memory", "shared"}:
@@ -236,6 +245,9 @@ class Settings:
             api_rate_limits=get("API_RATE_LIMITS", "on").lower() not in {"off", "0", "false", "no"},
             bounce_address=get("BOUNCE_ADDRESS"),
             bounce_webhook_secret=get("BOUNCE_WEBHOOK_SECRET"),
+            embed_min_fill_seconds=number("EMBED_MIN_FILL_SECONDS", defaults.embed_min_fill_seconds, float),
+            embed_max_age_seconds=number("EMBED_MAX_AGE_SECONDS", defaults.embed_max_age_seconds),
+            webhook_timeout_seconds=number("WEBHOOK_TIMEOUT_SECONDS", defaults.webhook_timeout_seconds, float),
             rate_limits=get("RATE_LIMITS", "on").lower() not in {"off", "0", "false", "no"},
             **{name: get(name.upper(), getattr(defaults, name)) for name in LIMIT_SETTINGS},
             # gunicorn reads WEB_CONCURRENCY for its worker count: trust it when ADVOCACY_WEB_PROCESSES is unset.

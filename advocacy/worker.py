@@ -38,6 +38,7 @@ from .services.deliveries import (
 from .services.digests import any_waiting, build_digests
 from .services.housekeeping import run_housekeeping
 from .services.pacing import PacingRules
+from .webhook_worker import deliver_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class WorkerReport:
     failed: int = 0
     released: int = 0
     digests: int = 0
+    webhooks: int = 0  # posted to allies
     database_errors: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -114,7 +116,18 @@ class Worker:
             if not claimed:
                 break
             self._send_batch(claimed, report)
+        self._webhooks(report)
         return report
+
+    def _webhooks(self, report: WorkerReport) -> None:
+        """Allies' webhooks (webhook_worker.py); a busy database only postpones them to the next poll."""
+        try:
+            done = deliver_webhooks(self.ctx, worker=self.name, clock=self.clock, should_stop=self.stopping.is_set)
+        except DATABASE_TROUBLE as exc:
+            report.database_errors += 1
+            log.warning("webhooks failed, trying at the next poll: %s", type(exc).__name__)
+            return
+        report.webhooks += done.sent
 
     def run_forever(self) -> None:
         """Poll until SIGTERM or SIGINT (or ``stop()``); the message in flight is finished and recorded first."""

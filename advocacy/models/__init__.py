@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate."""
 
 from .action import Action, Confirmation, Suppression
-from .ally import Ally, AllyAction, ApiKey
+from .ally import Ally, AllyAction, ApiKey, WebhookDelivery
 from .base import Base
 from .delivery import AddressFlag, Delivery, DeliveryAttachment, DeliveryEvent, PetitionMilestone
 from .directory import DirectoryEntry, District, PostalDistrict
@@ -11,5 +11,5 @@ from .supporter import Supporter
 
 __all__ = ["Action", "AddressFlag", "Ally", "AllyAction", "ApiKey", "Base", "Confirmation", "Delivery",
            "DeliveryAttachment", "DeliveryEvent", "DirectoryEntry", "District", "PetitionMilestone", "PostalDistrict",
-           "PostcodeLookup", "RateBucket", "Suppression", "Supporter"]
+           "PostcodeLookup", "RateBucket", "Suppression", "Supporter", "WebhookDelivery"]
 __all__ += ["RateLimitOverride", "RateLimitTrip"]

@@ -6,20 +6,27 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..models import Action, Ally, AllyAction, ApiKey
+from .webhooks import queue_action_webhooks
 
 KEY_PREFIX = "adv_"
 KEY_BYTES = 32  # 256 random bits; ASVS asks for at least 128
 PREFIX_CHARS = 12  # "adv_" and 8 random characters: enough to tell keys apart in a list, useless to guess with
 LAST_USED_RESOLUTION = timedelta(minutes=5)  # note use at most this often: one write per request would be waste
 ALLY_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# An origin as browsers send it: scheme, host and an optional port; nothing else (no path, no wildcard).
+ORIGIN = re.compile(r"^https?://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+                    r"(?::[0-9]{1,5})?$")
+MAX_ORIGINS = 20
+WEBHOOK_SECRET_BYTES = 32
 
 
 class AllyError(ValueError):
@@ -52,10 +59,59 @@ def create_ally(session: Session, slug: str, name: str, *, campaigns: Sequence[s
     return ally
 
 
-def issue_key(session: Session, ally_slug: str, *, now: datetime) -> IssuedKey:
-    ally = session.scalars(select(Ally).where(Ally.slug == ally_slug)).first()
+def find_ally(session: Session, slug: str) -> Ally:
+    ally = session.scalars(select(Ally).where(Ally.slug == slug)).first()
     if ally is None:
-        raise AllyError(f"no ally named {ally_slug!r}")
+        raise AllyError(f"no ally named {slug!r}")
+    return ally
+
+
+def normalise_origin(value: str) -> str:
+    """``https://Ally.example.org/`` -> ``https://ally.example.org``; AllyError for anything but an origin."""
+    text = value.strip().lower().rstrip("/")
+    if not ORIGIN.fullmatch(text):
+        raise AllyError(f"{value.strip()!r} is not a site origin like https://ally.example.org "
+                        f"(http or https, the host, an optional port; no path or wildcard)")
+    parts = urlsplit(text)
+    default_port = {"http": 80, "https": 443}[parts.scheme]
+    if parts.port == default_port:  # browsers leave the default port out of Origin and frame-ancestors match
+        text = f"{parts.scheme}://{parts.hostname}"
+    return text
+
+
+def set_embed_origins(session: Session, slug: str, origins: Iterable[str]) -> Ally:
+    """Replace the sites that may frame the widget for ally ``slug``."""
+    ally = find_ally(session, slug)
+    cleaned = sorted({normalise_origin(o) for o in origins if o.strip()})
+    if len(cleaned) > MAX_ORIGINS:
+        raise AllyError(f"at most {MAX_ORIGINS} sites per ally")
+    ally.embed_origins = cleaned
+    session.flush()
+    return ally
+
+
+def set_webhook(session: Session, slug: str, url: str, *, check_url: Callable[[str], None]) -> str:
+    """Set (or, with ``url`` empty, remove) ally ``slug``'s webhook; returns a new signing secret, or "".
+
+    ``check_url`` raises ``ValueError`` for an address we must not post to (see channels/webhook.py).
+    """
+    ally = find_ally(session, slug)
+    url = url.strip()
+    if not url:
+        ally.webhook_url, ally.webhook_secret = "", ""
+        session.flush()
+        return ""
+    try:
+        check_url(url)
+    except ValueError as exc:
+        raise AllyError(str(exc)) from exc
+    ally.webhook_url, ally.webhook_secret = url, "whsec_" + secrets.token_urlsafe(WEBHOOK_SECRET_BYTES)
+    session.flush()
+    return ally.webhook_secret
+
+
+def issue_key(session: Session, ally_slug: str, *, now: datetime) -> IssuedKey:
+    ally = find_ally(session, ally_slug)
     for _attempt in range(5):  # a prefix collision is a one-in-billions event; try again rather than fail
         key = KEY_PREFIX + secrets.token_urlsafe(KEY_BYTES)
         prefix = key[:PREFIX_CHARS]
@@ -126,10 +182,18 @@ def note_use(session: Session, caller: Caller, *, now: datetime) -> None:
 def attribute(session: Session, action_id: int, caller: Caller, *, source: str, tags: Sequence[str],
               opt_in: bool, now: datetime) -> None:
     """Record that the ally brought this action, and the ally's wording when the supporter agreed to it."""
-    session.add(AllyAction(action_id=action_id, ally_id=caller.ally_id, key_prefix=caller.prefix, source=source,
-                           tags=list(tags), opt_in=opt_in, opt_in_wording=caller.opt_in_wording if opt_in else "",
-                           created_at=now))
+    record_attribution(session, action_id, caller.ally_id, key_prefix=caller.prefix, source=source, tags=tags,
+                       opt_in=opt_in, wording=caller.opt_in_wording, now=now)
+
+
+def record_attribution(session: Session, action_id: int, ally_id: int, *, key_prefix: str, source: str,
+                       tags: Sequence[str], opt_in: bool, wording: str, now: datetime) -> None:
+    """The AllyAction row for an action brought by an API key (its prefix) or the widget (prefix ""), and the
+    ally's webhook for it when the action already counts (a pending one is queued when it is confirmed)."""
+    session.add(AllyAction(action_id=action_id, ally_id=ally_id, key_prefix=key_prefix, source=source,
+                           tags=list(tags), opt_in=opt_in, opt_in_wording=wording if opt_in else "", created_at=now))
     session.flush()
+    queue_action_webhooks(session, [action_id], now=now)
 
 
 def ally_source(caller: Caller) -> str:

@@ -29,6 +29,7 @@ from ..tokens import email_hash, hash_token, new_token, unsubscribe_token
 from .deliveries import transition
 from .letters import AWAITING
 from .supporter_mail import MailSettings, queue_supporter_email, render
+from .webhooks import queue_action_webhooks
 
 VALID_FOR = timedelta(days=7)
 REMIND_AFTER = timedelta(hours=24)
@@ -211,6 +212,7 @@ def confirm(session: Session, catalog_get: CampaignLookup, token: str, *, mail: 
     if was_pending and campaign is not None:
         queue_receipt(session, campaign, was_pending, mail=mail, now=now)
     session.flush()
+    queue_action_webhooks(session, [a.id for a in was_pending], now=now)  # allies hear of actions that now count
     return ConfirmOutcome("confirmed", slug, released, [a.id for a in actions])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -48,7 +48,8 @@ class Action(Base):
     campaign_slug: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(16))  # "signature" | "letter"
     status: Mapped[str] = mapped_column(String(16), default="confirmed")
-    supporter_id: Mapped[int] = mapped_column(ForeignKey("supporters.id"))
+    # None once the supporter is erased: the action stays, anonymised, so counts do not change.
+    supporter_id: Mapped[int | None] = mapped_column(ForeignKey("supporters.id"), nullable=True)
     email_key: Mapped[str] = mapped_column(String(320))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
@@ -60,6 +61,18 @@ class Action(Base):
     confirmation_id: Mapped[int | None] = mapped_column(ForeignKey("confirmations.id"), nullable=True, index=True)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # the email link was used
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Staff review (services/moderation.py): "" (never flagged, or approved), "pending" (in the queue) or
+    # "rejected". Only confirmed actions with an empty review are counted or have their letters sent; an
+    # approval empties it again, so counting stays one equality on an indexed column.
+    review: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    review_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    review_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Privacy (services/privacy.py): the sender's IP only as a keyed hash, dropped after the IP retention
+    # period; and when the personal details were removed (the row stays, so counts never change).
+    ip_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (
         # One signature per person per petition; letters may be sent more than once.
@@ -71,5 +84,8 @@ class Action(Base):
             sqlite_where=text("kind = 'signature'"),
             postgresql_where=text("kind = 'signature'"),
         ),
-        Index("ix_actions_campaign_status", "campaign_slug", "status"),
+        Index("ix_actions_campaign_status", "campaign_slug", "status", "review"),
+        # The review queue: the few actions waiting for staff.
+        Index("ix_actions_review_queue", "review", "flagged_at",
+              sqlite_where=text("review = 'pending'"), postgresql_where=text("review = 'pending'")),
     )

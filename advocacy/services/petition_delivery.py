@@ -35,7 +35,7 @@ from ..models import Action, Delivery, DeliveryAttachment, PetitionMilestone
 from ..providers import RepresentativeProvider
 from .deliveries import new_message_id
 from .petition_package import Package, Signer, render_csv, render_pdf, riding_counts
-from .stats import count_actions
+from .stats import COUNTED, count_actions
 from .supporter_mail import MailSettings
 from .targets import resolve_targets
 
@@ -68,7 +68,7 @@ def confirmed_signers(session: Session, slug: str) -> list[Signer]:
     """Every counted signature: name, riding and postal area, and nothing else."""
     rows = session.execute(select(Action.first_name, Action.last_name, Action.district, Action.postal_code)
                            .where(Action.campaign_slug == slug, Action.kind == "signature",
-                                  Action.status == "confirmed").order_by(Action.id))
+                                  COUNTED).order_by(Action.id))
     return [Signer(district, first, last, postal_area(code)) for first, last, district, code in rows]
 
 
@@ -158,7 +158,8 @@ def _postal_codes(session: Session, slug: str) -> dict[str, list[str]]:
     codes: dict[str, list[str]] = defaultdict(list)
     rows = session.execute(select(Action.district, Action.postal_code).distinct()
                            .where(Action.campaign_slug == slug, Action.kind == "signature",
-                                  Action.status == "confirmed").order_by(Action.district, Action.postal_code))
+                                  COUNTED, Action.postal_code != "")  # "": an erased signer
+                           .order_by(Action.district, Action.postal_code))
     for district, code in rows:
         codes[district].append(code)
     return codes

@@ -27,7 +27,7 @@ from ..models import Action, Delivery
 from ..models import District as DistrictRow
 from ..providers.directory import roster
 from .deliveries import note, transition
-from .letters import AWAITING
+from .moderation import release_reason
 
 S = DeliveryState
 D = Delivery
@@ -146,9 +146,10 @@ def _hold(session: Session, delivery: Delivery, why: str, *, now: datetime) -> b
 def _release(session: Session, delivery: Delivery, holder: Representative, *, now: datetime) -> bool:
     """The seat is filled again: send on (True), unless the supporter still has to confirm (False)."""
     action = session.get(Action, delivery.action_id) if delivery.action_id else None
-    if action is not None and action.status == "pending":
-        delivery.hold_reason = AWAITING
-        note(session, delivery, f"the seat is filled ({holder.name}); still {AWAITING}", now=now)
+    still = release_reason(action)  # the supporter has not confirmed, or staff are reviewing it
+    if still:
+        delivery.hold_reason = still
+        note(session, delivery, f"the seat is filled ({holder.name}); still {still}", now=now)
         return False
     transition(session, delivery, S.QUEUED, reason=f"the seat is filled: {_who(holder.name, holder.email)}",
                now=now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import bindparam, event, func, select
+from sqlalchemy import and_, bindparam, event, func, select
 from sqlalchemy.orm import Session
 
 from ..models import Action
@@ -19,12 +19,13 @@ _public_counts: dict[tuple[str, str], tuple[float, int]] = {}
 
 
 # Built once: building it cost more than running it.
-_COUNT = select(func.count()).select_from(Action).where(Action.campaign_slug == bindparam("slug"),
-                                                        Action.status == "confirmed")
+# Counted: confirmed by the supporter (or needing no confirmation) and not held or rejected in review.
+COUNTED = and_(Action.status == "confirmed", Action.review == "")
+_COUNT = select(func.count()).select_from(Action).where(Action.campaign_slug == bindparam("slug"), COUNTED)
 
 
 def count_actions(session: Session, slug: str) -> int:
-    """Confirmed actions on a campaign (signatures or letters): the number on the progress bar."""
+    """Counted actions on a campaign (signatures or letters; see COUNTED): the number on the progress bar."""
     return session.scalar(_COUNT, {"slug": slug}) or 0
 
 

@@ -75,6 +75,10 @@ class Settings:
     # Bounces: each delivery's envelope sender is this address with "+<token>" added to its local part.
     bounce_address: str = ""  # "" = bounces@ the domain of from_address
     bounce_webhook_secret: str = ""  # "" = POST /hooks/bounces is switched off
+    # Staff admin (web/admin): server-side sessions end after this long idle, or this long after sign-in.
+    admin_idle_minutes: int = 30
+    admin_session_hours: int = 8
+    admin_setup_hours: int = 48  # how long a staff set-up link works
     # The embeddable widget's signed form token: refused when younger (a bot) or older (a stale page) than these.
     embed_min_fill_seconds: float = 3.0
     embed_max_age_seconds: int = 7200
@@ -142,6 +146,9 @@ class Settings:
                                 "(and neither negative)")
         if not 0 < self.webhook_timeout_seconds <= 30:
             raise SettingsError("ADVOCACY_WEBHOOK_TIMEOUT_SECONDS must be more than 0 and at most 30")
+        if self.admin_idle_minutes < 1 or self.admin_session_hours < 1 or self.admin_setup_hours < 1:
+            raise SettingsError("ADVOCACY_ADMIN_IDLE_MINUTES, ADVOCACY_ADMIN_SESSION_HOURS and "
+                                "ADVOCACY_ADMIN_SETUP_HOURS must be at least 1")
         if self.max_letter_chars < 100:
             raise SettingsError("ADVOCACY_MAX_LETTER_CHARS must be at least 100")
         if self.api_rate_storage not in {"memory", "shared"}:
@@ -245,6 +252,9 @@ class Settings:
             api_rate_limits=get("API_RATE_LIMITS", "on").lower() not in {"off", "0", "false", "no"},
             bounce_address=get("BOUNCE_ADDRESS"),
             bounce_webhook_secret=get("BOUNCE_WEBHOOK_SECRET"),
+            admin_idle_minutes=number("ADMIN_IDLE_MINUTES", defaults.admin_idle_minutes),
+            admin_session_hours=number("ADMIN_SESSION_HOURS", defaults.admin_session_hours),
+            admin_setup_hours=number("ADMIN_SETUP_HOURS", defaults.admin_setup_hours),
             embed_min_fill_seconds=number("EMBED_MIN_FILL_SECONDS", defaults.embed_min_fill_seconds, float),
             embed_max_age_seconds=number("EMBED_MAX_AGE_SECONDS", defaults.embed_max_age_seconds),
             webhook_timeout_seconds=number("WEBHOOK_TIMEOUT_SECONDS", defaults.webhook_timeout_seconds, float),

@@ -2,14 +2,17 @@
 
 from .action import Action, Confirmation, Suppression
 from .ally import Ally, AllyAction, ApiKey, WebhookDelivery
+from .audit import AuditEntry
 from .base import Base
 from .delivery import AddressFlag, Delivery, DeliveryAttachment, DeliveryEvent, PetitionMilestone
 from .directory import DirectoryEntry, District, PostalDistrict
 from .limits import RateLimitOverride, RateLimitTrip
 from .lookup import PostcodeLookup, RateBucket
+from .staff import LoginAttempt, RecoveryCode, Staff, StaffSession
 from .supporter import Supporter
 
-__all__ = ["Action", "AddressFlag", "Ally", "AllyAction", "ApiKey", "Base", "Confirmation", "Delivery",
+__all__ = ["Action", "AddressFlag", "Ally", "AllyAction", "ApiKey", "AuditEntry", "Base", "Confirmation", "Delivery",
            "DeliveryAttachment", "DeliveryEvent", "DirectoryEntry", "District", "PetitionMilestone", "PostalDistrict",
            "PostcodeLookup", "RateBucket", "Suppression", "Supporter", "WebhookDelivery"]
+__all__ += ["LoginAttempt", "RecoveryCode", "Staff", "StaffSession"]
 __all__ += ["RateLimitOverride", "RateLimitTrip"]

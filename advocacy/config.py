@@ -65,6 +65,8 @@ class Settings:
     postcode_not_found_hours: float = 24.0
     lookup_memo_seconds: float = 30.0  # each process remembers fresh answers this long (0 = not at all)
     directory_max_age_days: int = 180
+    # Campaigns made in the admin editor: each process checks the database's catalog revision at most this often.
+    catalog_refresh_seconds: float = 1.0
     api_rate_per_minute: int = 60
     # Allies' API keys (web/api): a token bucket per key. "memory" buckets are per process (a limit of N
     # becomes N per web process); "shared" puts them in Redis when ADVOCACY_REDIS_URL is set, else the database.
@@ -151,6 +153,8 @@ class Settings:
                                 "ADVOCACY_ADMIN_SETUP_HOURS must be at least 1")
         if self.max_letter_chars < 100:
             raise SettingsError("ADVOCACY_MAX_LETTER_CHARS must be at least 100")
+        if not 0 <= self.catalog_refresh_seconds <= 60:
+            raise SettingsError("ADVOCACY_CATALOG_REFRESH_SECONDS must be between 0 and 60")
         if self.api_rate_storage not in {"memory", "shared"}:
             raise SettingsError(f"ADVOCACY_API_RATE_STORAGE must be memory or shared, not {self.api_rate_storage!r}")
         if self.api_key_rate_per_minute < 1 or self.api_key_burst < 1:
@@ -245,6 +249,7 @@ class Settings:
             postcode_not_found_hours=number("POSTCODE_NOT_FOUND_HOURS", defaults.postcode_not_found_hours, float),
             lookup_memo_seconds=number("LOOKUP_MEMO_SECONDS", defaults.lookup_memo_seconds, float),
             directory_max_age_days=number("DIRECTORY_MAX_AGE_DAYS", defaults.directory_max_age_days),
+            catalog_refresh_seconds=number("CATALOG_REFRESH_SECONDS", defaults.catalog_refresh_seconds, float),
             api_rate_per_minute=number("API_RATE_PER_MINUTE", defaults.api_rate_per_minute),
             api_key_rate_per_minute=number("API_KEY_RATE_PER_MINUTE", defaults.api_key_rate_per_minute),
             api_key_burst=number("API_KEY_BURST", defaults.api_key_burst),

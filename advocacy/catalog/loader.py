@@ -17,11 +17,16 @@ SUFFIX = ".toml"
 
 
 class CampaignFileError(ValueError):
-    """One or more campaign files are invalid; ``problems`` holds one line per problem."""
+    """One or more campaign files are invalid; ``problems`` holds one line per problem.
 
-    def __init__(self, problems: list[str]) -> None:
+    ``fields`` holds the same problems of one campaign as (field path, what is wrong) pairs, for forms
+    that show each message beside its field (the admin editor).
+    """
+
+    def __init__(self, problems: list[str], fields: list[tuple[str, str]] | None = None) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.fields = fields or []
 
 
 def _field_names(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
@@ -96,18 +101,18 @@ def load_campaign_text(text: str, name: str, *, slug: str | None = None) -> Camp
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise CampaignFileError([f"{name}: (syntax): {exc}"]) from exc
-    problems = []
+        raise CampaignFileError([f"{name}: (syntax): {exc}"], [("(syntax)", str(exc))]) from exc
+    found: list[tuple[str, str]] = []
     # Checked before validation so a file with other problems still reports this one.
     if slug is not None and isinstance(data.get("slug"), str) and data["slug"] != slug:
-        problems.append(f"{name}: slug: {data['slug']!r} must match the file name {slug!r}")
+        found.append(("slug", f"{data['slug']!r} must match the file name {slug!r}"))
     try:
         campaign = Campaign.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
-            problems.extend(f"{name}: {path}: {message}" for path, message in _describe(error))
-    if problems:
-        raise CampaignFileError(problems)
+            found.extend(_describe(error))
+    if found:
+        raise CampaignFileError([f"{name}: {path}: {message}" for path, message in found], found)
     return campaign
 
 

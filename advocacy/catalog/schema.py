@@ -6,9 +6,10 @@ import difflib
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from .templating import DEFAULT_GREETING, check_letter_template
 
@@ -141,6 +142,29 @@ class PetitionDelivery(_Strict):
     at_close: Annotated[bool, Field(strict=True)] = True
 
 
+def _origin(value: str) -> str:
+    """An exact web origin (scheme, host and port, nothing else), as browsers send it in the Origin header."""
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number from 0 to 65535
+    except ValueError as exc:
+        raise ValueError(f"{value!r} has an impossible port") from exc
+    if parts.scheme not in {"https", "http"} or not parts.hostname or value != f"{parts.scheme}://{parts.netloc}" \
+            or parts.username or parts.password or value != value.lower():
+        raise ValueError(f"{value!r} is not an origin: write the scheme and host only, in lower case, with no path "
+                         f"or trailing slash, like 'https://ally.example.org'")
+    return value
+
+
+Origin = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_origin)]
+
+
+class Embed(_Strict):
+    """Where the campaign's widget may be embedded: the web pages (origins) allowed to show and post its form."""
+
+    allowed_origins: Annotated[tuple[Origin, ...], Field(max_length=100)] = ()
+
+
 class Campaign(_Strict):
     """One campaign file, validated: every rule that spans fields is checked in ``_consistent``."""
 
@@ -158,6 +182,7 @@ class Campaign(_Strict):
     # for petitions.
     confirm: Literal["required", "optional", "off"] | None = None
     petition: PetitionDelivery = PetitionDelivery()
+    embed: Embed = Embed()
     text: Texts
     targets: tuple[Target, ...] = ()
     letters: dict[Slug, LetterVersion] = Field(default_factory=dict)

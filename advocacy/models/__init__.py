@@ -9,6 +9,7 @@ from .directory import DirectoryEntry, District, PostalDistrict
 from .limits import RateLimitOverride, RateLimitTrip
 from .lookup import PostcodeLookup, RateBucket
 from .staff import LoginAttempt, RecoveryCode, Staff, StaffSession
+from .stored_campaign import CatalogRevision, StoredCampaign
 from .supporter import Supporter
 
 __all__ = ["Action", "AddressFlag", "Ally", "AllyAction", "ApiKey", "AuditEntry", "Base", "Confirmation", "Delivery",
@@ -16,3 +17,4 @@ __all__ = ["Action", "AddressFlag", "Ally", "AllyAction", "ApiKey", "AuditEntry"
            "PostcodeLookup", "RateBucket", "Suppression", "Supporter", "WebhookDelivery"]
 __all__ += ["LoginAttempt", "RecoveryCode", "Staff", "StaffSession"]
 __all__ += ["RateLimitOverride", "RateLimitTrip"]
+__all__ += ["CatalogRevision", "StoredCampaign"]

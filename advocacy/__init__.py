@@ -36,9 +36,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     babel.init_app(app, locale_selector=selected_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
 
+    from .limits import init_limits
     from .web import init_web
+    from .web.security import init_security
 
     init_web(app)
+    init_limits(app)  # after the blueprints: it wraps the routes it limits
+    init_security(app)
     return app
 
 

@@ -32,6 +32,8 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
         "from_address": "letters@union.test",
         "org_name": "Test Union",
         "retry_base_seconds": 1.0,
+        # Tests post forms straight after loading them: the timing check has its own tests (tests/security).
+        "min_fill_seconds": 0.0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import partial
 from urllib.parse import unquote, urlsplit
+
+from flask import Flask, Response, current_app, request
+
+from ..config import SettingsError
+from ..models.base import utcnow
+from ..services import abuse
 
 # Printable ASCII without space and backslash. Browsers drop tabs and newlines inside URLs ("/\t/evil" is
 # "//evil") and read "\" as "/", so anything outside this set is refused rather than cleaned.
@@ -44,3 +51,56 @@ def _is_local(url: str) -> bool:
 def _is_control(ch: str) -> bool:
     """Control, format and line-separator characters: browsers drop or reinterpret them inside addresses."""
     return unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"}
+
+
+# Every page's own resources only. No inline scripts or handlers anywhere (templates load advocacy/static/*.js);
+# inline style attributes are avoided too, so style-src needs no 'unsafe-inline' either.
+DEFAULT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+               "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+               "frame-ancestors 'none'")
+HSTS = "max-age=31536000; includeSubDomains"
+# Responses no cache or browser history should keep: staff pages, the API's answers, and pages that show
+# or act on one person's data (confirmation, unsubscribe, exports).
+NO_STORE_PREFIXES = ("/admin", "/api/", "/confirm/", "/unsubscribe", "/export")
+
+
+def init_security(app: Flask) -> None:
+    """Refuse to serve with the debugger in production, and add the default headers to every response."""
+    settings = app.extensions["advocacy"].settings
+    if settings.production and app.debug:
+        raise SettingsError("Flask's debugger is on (FLASK_DEBUG): it must be off in production")
+    app.after_request(partial(add_security_headers, hsts=settings.production))
+    app.add_template_global(form_issued_token)
+
+
+def form_issued_token() -> str:
+    """The public forms' timing token: the one this submission carried (a re-shown form keeps its age), else new."""
+    secret = current_app.config["SECRET_KEY"]
+    carried = request.form.get(abuse.FORM_TOKEN, "") if request.method == "POST" else ""
+    if carried and abuse.form_age(secret, carried, utcnow()) is not None:
+        return carried
+    return abuse.issue_form_token(secret)
+
+
+def add_security_headers(response: Response, *, hsts: bool) -> Response:
+    headers = response.headers
+    # The widget's blueprint sets its own policy (frame-ancestors for its allies): never overwrite one.
+    headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    # strict-origin-when-cross-origin keeps a same-origin Referer, which Flask-WTF's HTTPS check needs.
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
+        headers.setdefault("X-Frame-Options", "DENY")  # for browsers that predate frame-ancestors
+    if hsts:
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    if _no_store(request.path, response):
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _no_store(path: str, response: Response) -> bool:
+    # The API's public reads carry an ETag and their own Cache-Control (public, max-age): caching those is the
+    # point, and they hold no personal data. Everything else under the prefixes is never stored.
+    if path.startswith("/api/") and response.headers.get("ETag") and request.method in {"GET", "HEAD"}:
+        return False
+    return path.startswith(NO_STORE_PREFIXES) or path.rstrip("/").endswith("/export")

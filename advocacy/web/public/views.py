@@ -6,11 +6,13 @@ from urllib.parse import quote
 
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import TooManyRequests
 
 from ...catalog import Campaign
 from ...catalog.markdown import markdown_to_html
 from ...domain.errors import AdvocacyError, CampaignClosed, UnknownPostalArea
 from ...domain.types import Level, Supporter
+from ...limits import retry_after, too_many_requests, wait_words
 from ...models.base import utcnow
 from ...services import letters as letter_service
 from ...services.confirmations import queue_receipt, request_confirmation
@@ -19,7 +21,7 @@ from ...services.petitions import prepare_signature, record_signature
 from ...services.stats import count_actions, public_count
 from ...services.targets import LEVEL_NAMES, Resolution, resolve_targets
 from ..common import app_context, db_session
-from . import bp
+from . import bp, guard
 from .forms import LetterForm, SupporterForm
 
 
@@ -89,6 +91,9 @@ def _petition(campaign: Campaign, form: SupporterForm) -> Response | tuple[str, 
         return _render_campaign(campaign, form, problem=str(exc))
     session = db_session()
     result = record_signature(session, prepared, now=now, mail=ctx.mail, opt_in=form.opt_in.data, source=_source())
+    suspicious = guard.form_reasons(now)  # honeypot, too fast: kept, and sent to review
+    if suspicious and result.created:
+        guard.review_signature(session, campaign, prepared.key, suspicious, now=now)
     session.commit()  # the signature and its confirmation email together
     # A private petition never tells whether an address had signed: anyone with the link could test a colleague's.
     already = 1 if campaign.listed and not result.created and not result.pending else None
@@ -123,6 +128,7 @@ def _letter(campaign: Campaign, form: LetterForm) -> Response | tuple[str, int]:
     person, now, mode = _supporter(form), utcnow(), campaign.confirm_mode
     letters = letter_service.compose_letters(campaign, resolution.recipients, person, edits=edits,
                                              city=_city(resolution))
+    guard.check_offices(letters)  # 429 with the form kept when an office has had its fill today
     try:
         action = letter_service.submit_letter(session, campaign, person, letters, now=now,
                                               message_domain=ctx.message_domain, opt_in=form.opt_in.data,
@@ -134,6 +140,7 @@ def _letter(campaign: Campaign, form: LetterForm) -> Response | tuple[str, int]:
         queue_receipt(session, campaign, [action], mail=ctx.mail, now=now)
     else:
         request_confirmation(session, campaign, action, mail=ctx.mail, now=now)
+    guard.review_letter(session, campaign, action, edits, guard.form_reasons(now), now=now)
     session.commit()
     check = 1 if mode == "required" else None
     return redirect(url_for("public.thanks", slug=campaign.slug, sent=len(letters), check=check), 303)
@@ -210,16 +217,31 @@ def thanks(slug: str) -> str:
 
 @bp.errorhandler(CSRFError)
 def _expired_form(_error: CSRFError) -> tuple[str, int]:
-    # Keep what the supporter typed: show the form again with their answers rather than an error page.
     slug = (request.view_args or {}).get("slug", "")
     campaign = app_context().catalog.get(slug)
     if campaign is None or campaign.status == "draft":
         return render_template("errors/error.html", code=400, title="This form has expired",
                                advice="Go back, reload the page and try again."), 400
+    return _form_again(campaign, "This form had expired. Check your details and submit again.", 400)
+
+
+@bp.errorhandler(429)
+def _too_many(error: TooManyRequests) -> tuple[str, int, dict[str, str]] | Response:
+    slug = (request.view_args or {}).get("slug", "")
+    campaign = app_context().catalog.get(slug)
+    if campaign is None or campaign.status == "draft" or request.method != "POST":
+        return too_many_requests(error)
+    wait = retry_after(error)
+    problem = (f"We have had too many submissions like this one. Please wait {wait_words(wait)} and submit "
+               f"again: your answers are still here.")
+    return (*_form_again(campaign, problem, 429), {"Retry-After": str(wait)})
+
+
+def _form_again(campaign: Campaign, problem: str, status: int) -> tuple[str, int]:
+    # Keep what the supporter typed: show the form again with their answers rather than an error page.
     form = _form_for(campaign)
     form.validate()
-    return _render_campaign(campaign, form, status=400,
-                            problem="This form had expired. Check your details and submit again.")
+    return _render_campaign(campaign, form, status=status, problem=problem)
 
 
 def _source() -> str:

@@ -15,6 +15,7 @@ def init_web(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .api import json_errors
+    from .embed import bp as embed_bp
     from .hooks import bp as hooks_bp
     from .public import bp as public_bp
 
@@ -22,6 +23,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(hooks_bp)
+    app.register_blueprint(embed_bp)
     init_i18n(app)
     app.teardown_appcontext(close_session)
     app.add_url_rule("/healthz", "healthz", healthz)

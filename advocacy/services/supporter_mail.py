@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 from ..domain.states import DeliveryState
 from ..emails import RenderedEmail, render_email
 from ..models import Action, Delivery
+from ..tokens import unsubscribe_token
 from .deliveries import new_message_id
+from .people import is_erased
+
+# Supporter emails that carry the unsubscribe link and the List-Unsubscribe headers: all but the receipt,
+# which is the transactional copy of what the supporter just did.
+UNSUBSCRIBE_KINDS = frozenset({"confirmation", "reminder", "notice"})
 
 
 @dataclass(frozen=True)
@@ -23,11 +29,17 @@ class MailSettings:
     base_url: str
     secret_key: str
     message_domain: str
+    org_address: str = ""  # the mailing address every supporter email names (CASL)
 
 
 def queue_supporter_email(session: Session, action: Action, kind: str, email: RenderedEmail, *,
-                          to_name: str, to_address: str, now: datetime, message_domain: str) -> Delivery:
-    """Queue an email to the supporter. Not paced like letters to offices: it answers their own action."""
+                          to_name: str, to_address: str, now: datetime, message_domain: str) -> Delivery | None:
+    """Queue an email to the supporter. Not paced like letters to offices: it answers their own action.
+
+    None for an address erased at its owner's request: it is never mailed again, whatever it does later.
+    """
+    if is_erased(session, to_address):
+        return None
     delivery = Delivery(
         action_id=action.id, campaign_slug=action.campaign_slug, status=DeliveryState.QUEUED.value, kind=kind,
         recipient_name=to_name, recipient_email=to_address, recipient_office="supporter",
@@ -39,4 +51,17 @@ def queue_supporter_email(session: Session, action: Action, kind: str, email: Re
 
 
 def render(mail: MailSettings, name: str, **context: object) -> RenderedEmail:
-    return render_email(mail.templates_dir, name, org_name=mail.org_name, **context)
+    return render_email(mail.templates_dir, name, org_name=mail.org_name, org_address=mail.org_address, **context)
+
+
+def unsubscribe_url(mail: MailSettings, email_key: str) -> str:
+    """The link in every supporter email but the receipt: no login, never expires, works at once."""
+    return f"{mail.base_url}/unsubscribe/{unsubscribe_token(mail.secret_key, email_key)}"
+
+
+def list_unsubscribe_headers(mail: MailSettings, delivery: Delivery) -> tuple[tuple[str, str], ...]:
+    """List-Unsubscribe with RFC 8058 one-click, for the supporter emails that offer unsubscribing."""
+    if delivery.kind not in UNSUBSCRIBE_KINDS or delivery.recipient_office != "supporter" or not delivery.office_key:
+        return ()
+    return (("List-Unsubscribe", f"<{unsubscribe_url(mail, delivery.office_key)}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))

@@ -10,7 +10,7 @@ from advocacy.domain.types import Supporter
 from advocacy.models import Action, Confirmation, Delivery
 from advocacy.models.base import utcnow
 from advocacy.services.confirmations import confirmation_link_token, request_confirmation
-from advocacy.services.letters import compose_letters, submit_letter
+from advocacy.services.letters import LetterEdits, compose_letters, submit_letter
 from advocacy.services.petitions import sign_petition
 from advocacy.services.targets import resolve_targets
 from advocacy.worker import Worker
@@ -20,14 +20,15 @@ PETITION = "together-fairness-works"
 POSTAL_CODE = "K1P5J2"
 
 
-def write_letter(ctx: AppContext, person: Supporter | None = None, *, hold: bool = False) -> int:
+def write_letter(ctx: AppContext, person: Supporter | None = None, *, hold: bool = False,
+                 edits: LetterEdits | None = None) -> int:
     """A letter to both offices, committed; returns the action id."""
     person = person or Supporter("Ann", "Lee", "ann.lee@example.com", POSTAL_CODE)
     campaign = ctx.catalog.get(LETTER)
     assert campaign is not None
     with ctx.db.transaction() as session:
         recipients = resolve_targets(session, campaign, person.postal_code, ctx.provider).recipients
-        action = submit_letter(session, campaign, person, compose_letters(campaign, recipients, person),
+        action = submit_letter(session, campaign, person, compose_letters(campaign, recipients, person, edits=edits),
                                now=utcnow(), message_domain=ctx.message_domain, hold=hold)
         if hold:  # as the form does: email the supporter a link
             request_confirmation(session, campaign, action, mail=ctx.mail, now=utcnow())

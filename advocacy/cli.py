@@ -498,6 +498,89 @@ def allies_list(state: CliState) -> None:
                 click.echo(f"  {key.prefix}…\tmade {day(key.created_at)}\tlast used {day(key.last_used_at)}\t{state_}")
 
 
+# -- staff ---------------------------------------------------------------------
+@main.group()
+def staff() -> None:
+    """Staff accounts for the admin at /admin."""
+
+
+@staff.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "campaigner", "viewer"]), required=True,
+              help="viewer: reads; campaigner: also reviews and edits campaigns; admin: also manages staff")
+@pass_state
+def staff_create(state: CliState, email: str, role: str) -> None:
+    """Add a staff member and print their one-time set-up link (they choose a password and add an authenticator)."""
+    from .services import audit
+    from .services import staff as staff_service
+
+    now = utcnow()
+    try:
+        with state.db.transaction() as session:
+            account, token = staff_service.create_staff(session, email, role, now=now,
+                                                        setup_hours=state.settings.admin_setup_hours)
+            audit.record(session, None, "staff.create", f"staff:{account.id}", {"email": account.email, "role": role},
+                         now=now)
+    except staff_service.StaffError as exc:
+        raise click.ClickException(f"cannot create {email}: {exc.reason.replace('_', ' ')}") from exc
+    click.echo(staff_service.setup_url(state.settings.base_url, token))
+    click.echo(f"(set-up link for {email}, {role}: it works once, for {state.settings.admin_setup_hours} hours)",
+               err=True)
+
+
+@staff.command("setup-link")
+@click.argument("email")
+@pass_state
+def staff_setup_link(state: CliState, email: str) -> None:
+    """Print a new set-up link; the account's password, authenticator and sessions stop working until it is used."""
+    from .services import audit
+    from .services import staff as staff_service
+
+    now = utcnow()
+    with state.db.transaction() as session:
+        account = staff_service.find_by_email(session, email)
+        if account is None:
+            raise click.ClickException(f"no staff account for {email}")
+        token = staff_service.issue_setup_token(session, account, now=now,
+                                                setup_hours=state.settings.admin_setup_hours)
+        account.disabled_at = None
+        audit.record(session, None, "staff.setup_link", f"staff:{account.id}", {"email": account.email}, now=now)
+    click.echo(staff_service.setup_url(state.settings.base_url, token))
+
+
+@staff.command("disable")
+@click.argument("email")
+@pass_state
+def staff_disable(state: CliState, email: str) -> None:
+    """Disable an account and end its sessions at once."""
+    from .services import audit
+    from .services import staff as staff_service
+
+    now = utcnow()
+    try:
+        with state.db.transaction() as session:
+            account = staff_service.find_by_email(session, email)
+        if account is None:
+            raise click.ClickException(f"no staff account for {email}")
+            staff_service.disable(session, account, now=now, keep_an_admin=False)
+            audit.record(session, None, "staff.disable", f"staff:{account.id}", {"email": account.email}, now=now)
+    except staff_service.StaffError as exc:
+        raise click.ClickException(f"cannot disable {email}: {exc.reason.replace('_', ' ')}") from exc
+    click.echo(f"{email} disabled and signed out")
+
+
+@staff.command("list")
+@pass_state
+def staff_list(state: CliState) -> None:
+    """Every staff account: email, role, status."""
+    from .services import staff as staff_service
+
+    with state.db.transaction() as session:
+        for account in staff_service.all_staff(session):
+            status = "disabled" if account.disabled_at else "active" if account.active else "waiting for set-up"
+            click.echo(f"{account.email}\t{account.role}\t{status}")
+
+
 # -- dev mailbox ---------------------------------------------------------------
 @main.group()
 def mailbox() -> None:

@@ -197,8 +197,10 @@ def set_role(session: Session, staff: Staff, role: str) -> None:
     session.flush()
 
 
-def disable(session: Session, staff: Staff, *, now: datetime) -> None:
-    if staff.role == "admin" and _is_last_admin(session, staff):
+def disable(session: Session, staff: Staff, *, now: datetime, keep_an_admin: bool = True) -> None:
+    """Disable the account and end its sessions. The command line may disable the last admin (it can make a new
+    one); the admin pages may not, so nobody locks everyone out by a click."""
+    if keep_an_admin and staff.role == "admin" and _is_last_admin(session, staff):
         raise StaffError("last_admin")
     staff.disabled_at = now
     staff.setup_token_hash = None
@@ -215,6 +217,10 @@ def _is_last_admin(session: Session, staff: Staff) -> bool:
     others = session.scalar(select(Staff.id).where(Staff.role == "admin", Staff.disabled_at.is_(None),
                                                    Staff.id != staff.id).limit(1))
     return others is None
+
+
+def find_by_email(session: Session, email: str) -> Staff | None:
+    return session.scalar(select(Staff).where(Staff.email == normalise_email(email)))
 
 
 def all_staff(session: Session) -> list[Staff]:

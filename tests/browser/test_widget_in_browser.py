@@ -1,0 +1,107 @@
+"""An ally's page on another origin embeds the widget with one script tag; a supporter signs inside the frame."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from advocacy import create_app
+from advocacy.models import Action, AllyAction
+from advocacy.models.base import utcnow
+from advocacy.services.allies import create_ally, set_embed_origins
+
+pytestmark = pytest.mark.browser
+PETITION = "the-rich-and-the-rest-of-us"
+
+
+def serve_page(host: str, html: str):
+    """A minimal site on ``host`` (another loopback address: another origin) serving one page."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = html.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer((host, 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://{host}:{server.server_port}"
+
+
+def ally_page(app_url: str) -> str:
+    return (f'<!doctype html><html lang="en"><head><title>Friends of Transit</title></head><body>'
+            f'<h1>Our campaign page</h1>'
+            f'<script src="{app_url}/embed.js" data-campaign="{PETITION}" data-ally="friends-of-transit" '
+            f'data-lang="en" data-primary="#7a1f5c" async></script></body></html>')
+
+
+@pytest.fixture
+def widget_servers(settings, db):
+    application = create_app(settings.with_(embed_min_fill_seconds=0.0))
+    app_server = make_server("127.0.0.1", 0, application, threaded=True)
+    threading.Thread(target=app_server.serve_forever, daemon=True).start()
+    app_url = f"http://127.0.0.1:{app_server.server_port}"
+    allowed, allowed_url = serve_page("127.0.0.2", ally_page(app_url))
+    other, other_url = serve_page("127.0.0.3", ally_page(app_url))
+    with db.transaction() as session:
+        create_ally(session, "friends-of-transit", "Friends of Transit", opt_in_wording="Friends of Transit may "
+                    "email me.", now=utcnow())
+        set_embed_origins(session, "friends-of-transit", [allowed_url])
+    yield allowed_url, other_url
+    for server in (allowed, other):
+        server.shutdown()
+        server.server_close()
+    app_server.shutdown()
+    application.extensions["advocacy"].db.dispose()
+
+
+def test_a_supporter_signs_inside_the_allys_page_and_the_frame_fits(browser, widget_servers, db):
+    allowed_url, _other = widget_servers
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(allowed_url)
+    frame_element = page.locator("iframe")
+    frame_element.wait_for()
+    frame = page.frame_locator("iframe")
+    frame.get_by_role("heading", name="The Rich and the Rest of Us").wait_for()
+    # The placeholder height is replaced by the widget's own, reported by postMessage.
+    page.wait_for_function("document.querySelector('iframe').style.height !== '640px'")
+    first_height = frame_element.evaluate("f => f.style.height")
+
+    frame.get_by_label("First name").fill("Maya")
+    frame.get_by_label("Last name").fill("Okafor")
+    frame.get_by_label("Email address").fill("maya@example.com")
+    frame.get_by_label("Postal code").fill("P7B 1A1")
+    frame.get_by_label("Friends of Transit may email me.").check()
+    frame.get_by_role("button", name="Sign the petition").click()
+    frame.get_by_role("heading", name="Thank you for signing").wait_for()
+    page.wait_for_function(f"document.querySelector('iframe').style.height !== '{first_height}'")
+
+    with db.transaction() as session:
+        action = session.scalars(select(Action)).one()
+        attribution = session.get(AllyAction, action.id)
+        assert (action.first_name, action.source) == ("Maya", "ally:friends-of-transit")
+        assert attribution.opt_in and attribution.opt_in_wording == "Friends of Transit may email me."
+    page.close()
+
+
+def test_a_site_not_on_the_list_cannot_frame_the_widget(browser, widget_servers):
+    _allowed, other_url = widget_servers
+    page = browser.new_page()
+    page.goto(other_url)
+    frame = page.locator("iframe").element_handle().content_frame()
+    frame.wait_for_load_state()
+    # Chromium replaces a frame refused by frame-ancestors with its own error page.
+    assert frame.url.startswith("chrome-error://"), frame.url
+    assert "Sign the petition" not in frame.content()
+    assert page.locator("iframe").evaluate("f => f.style.height") == "640px"  # no height message ever came
+    page.close()

@@ -14,6 +14,7 @@ from .catalog import CampaignFileError, load_directory
 from .catalog.stored import open_catalog
 from .channels import build_channel
 from .channels.mailbox import read_mailbox
+from .channels.webhook import check_webhook_url
 from .config import Settings, SettingsError
 from .context import AppContext
 from .db import Database
@@ -27,6 +28,7 @@ from .services import deliveries as delivery_service
 from .services import petition_delivery
 from .services.directory import DirectoryFileError, apply_roster, check_directory, export_csv, load_csv
 from .services.readdress import ReaddressReport, follow_directory
+from .services.webhooks import retry_webhooks
 from .worker import Worker
 
 DEMO_DIRECTORY = Path(__file__).resolve().parent / "data" / "demo_directory.csv"
@@ -493,6 +495,7 @@ def allies_list(state: CliState) -> None:
         for ally, keys in ally_service.list_allies(session):
             scope = "every campaign" if ally.all_campaigns else ", ".join(ally.campaigns)
             click.echo(f"{ally.slug}\t{ally.name}\t{scope}")
+            click.echo(f"  widget sites: {', '.join(ally.embed_origins) or 'none'}\twebhook: {ally.webhook_url or '-'}")
             for key in keys:
                 state_ = f"revoked {day(key.revoked_at)}" if key.revoked_at else "live"
                 click.echo(f"  {key.prefix}…\tmade {day(key.created_at)}\tlast used {day(key.last_used_at)}\t{state_}")
@@ -579,6 +582,51 @@ def staff_list(state: CliState) -> None:
         for account in staff_service.all_staff(session):
             status = "disabled" if account.disabled_at else "active" if account.active else "waiting for set-up"
             click.echo(f"{account.email}\t{account.role}\t{status}")
+
+
+@allies.command("origins")
+@click.argument("slug")
+@click.argument("origins", nargs=-1)
+@pass_state
+def allies_origins(state: CliState, slug: str, origins: tuple[str, ...]) -> None:
+    """Set the sites (like https://ally.example.org) that may show ally SLUG's widget; none = no site."""
+    try:
+        with state.db.transaction() as session:
+            ally = ally_service.set_embed_origins(session, slug, origins)
+            shown = ", ".join(ally.embed_origins) or "none"
+    except ally_service.AllyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"ally {slug} may embed the widget on: {shown}")
+
+
+@allies.command("webhook")
+@click.argument("slug")
+@click.argument("url", default="")
+@pass_state
+def allies_webhook(state: CliState, slug: str, url: str) -> None:
+    """Post each confirmed action ally SLUG brings to URL (none = stop); prints the new signing secret once."""
+    production = state.settings.production
+    try:
+        with state.db.transaction() as session:
+            secret = ally_service.set_webhook(session, slug, url, check_url=lambda u: check_webhook_url(
+                u, production=production))
+    except ally_service.AllyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not secret:
+        click.echo(f"ally {slug}: webhook removed")
+        return
+    click.echo(secret)
+    click.echo(f"(ally {slug}: signing secret for {url}; give it to the ally now, it is not shown again)", err=True)
+
+
+@allies.command("retry-webhooks")
+@click.argument("slug")
+@pass_state
+def allies_retry_webhooks(state: CliState, slug: str) -> None:
+    """Queue ally SLUG's dead webhooks again (once its server works)."""
+    with state.db.transaction() as session:
+        count = retry_webhooks(session, slug, now=utcnow())
+    click.echo(f"{count} webhook{'s' if count != 1 else ''} queued again for {slug}")
 
 
 # -- dev mailbox ---------------------------------------------------------------

@@ -129,7 +129,7 @@ def send_to_review(session: Session, action: Action, reasons: list[str], *, now:
     """Put ``action`` in the review queue with every reason; nothing is dropped."""
     from .moderation import flag_for_review  # the review queue's own module
 
-    flag_for_review(session, action, "; ".join(reasons), now=now)
+    flag_for_review(session, action, "; ".join(reasons)[:200], now=now)  # the queue keeps 200 characters
 
 
 def signature_action(session: Session, campaign_slug: str, key: str) -> Action | None:

@@ -11,7 +11,9 @@ import click
 
 from . import migrate
 from .catalog import CampaignFileError, load_directory
+from .catalog.schema import CAMPAIGN_TZ
 from .catalog.stored import open_catalog
+from .catalog.writer import export_file
 from .channels import build_channel
 from .channels.mailbox import read_mailbox
 from .channels.webhook import check_webhook_url
@@ -128,6 +130,18 @@ def campaigns_list(state: CliState) -> None:
     """Every campaign with its kind, status and visibility."""
     for campaign in state.ctx.catalog:
         click.echo(f"{campaign.slug:40} {campaign.kind:9} {campaign.status:7} {campaign.visibility}")
+
+
+@campaigns.command("export")
+@click.argument("slug")
+@pass_state
+def campaigns_export(state: CliState, slug: str) -> None:
+    """Print campaign SLUG (a file, or one made in the admin) as a file for campaigns/: advocacy campaigns check
+    accepts it unchanged."""
+    campaign = state.ctx.catalog.get(slug)
+    if campaign is None:
+        raise click.ClickException(f"no campaign {slug!r} (advocacy campaigns list shows them all)")
+    click.echo(export_file(campaign, utcnow().astimezone(CAMPAIGN_TZ).date()), nl=False)
 
 
 # -- directory -----------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import tomli_w
@@ -27,3 +28,8 @@ def export_campaign(campaign: Campaign, *, comment: str = "") -> str:
                 **{key: value for key, value in document.items() if key not in {"slug", "kind", "status"}}}
     head = "".join(f"# {line}\n" for line in comment.splitlines())
     return head + dump_toml(document)
+
+
+def export_file(campaign: Campaign, today: date) -> str:
+    """What the editor's download and ``advocacy campaigns export`` give: the file, saying where it goes."""
+    return export_campaign(campaign, comment=f"campaigns/{campaign.slug}.toml, exported on {today.isoformat()}")

@@ -70,7 +70,8 @@ def password_problem(password: str, email: str = "") -> PasswordProblem | None:
         return PasswordProblem.TOO_SHORT
     if len(password) > PASSWORD_MAX:
         return PasswordProblem.TOO_LONG
-    hints = [part for part in normalise_email(email).replace("@", ".").split(".") if len(part) > 2]
+    address = normalise_email(email)
+    hints = [address, *(part for part in address.replace("@", ".").split(".") if len(part) > 2)] if address else []
     if zxcvbn(password, user_inputs=hints, max_length=PASSWORD_MAX)["score"] < 2:
         return PasswordProblem.COMMON
     return None

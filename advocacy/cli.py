@@ -271,7 +271,27 @@ def housekeeping(state: CliState) -> None:
 
     ctx = state.ctx
     with ctx.db.transaction() as session:
-        report = run_housekeeping(session, ctx.catalog, ctx.provider, mail=ctx.mail, now=utcnow())
+        report = run_housekeeping(session, ctx.catalog, ctx.provider, mail=ctx.mail, now=utcnow(),
+                                  retention=ctx.retention)
+    click.echo(str(report))
+
+
+@main.group()
+def privacy() -> None:
+    """Retention of personal data."""
+
+
+@privacy.command("purge")
+@pass_state
+def privacy_purge(state: CliState) -> None:
+    """Apply the retention rules now: delete unconfirmed actions, remove old letter text and IP hashes,
+    anonymise closed campaigns' actions. Workers do this hourly. Prints counts only."""
+    from .services.privacy import purge
+
+    _require_schema(state)
+    ctx = state.ctx
+    with ctx.db.transaction() as session:
+        report = purge(session, ctx.catalog, ctx.retention, now=utcnow())
     click.echo(str(report))
 
 

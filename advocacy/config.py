@@ -37,6 +37,8 @@ class Settings:
     smtp_url: str = ""
     from_address: str = "letters@advocacy.localhost"
     org_name: str = "Advocacy"
+    # CASL: every email to supporters names the sender with a mailing address (emails' footers).
+    org_address: str = ""
     base_url: str = "http://127.0.0.1:5000"
     campaigns_dir: Path = PROJECT_ROOT / "campaigns"
     templates_dir: Path = PROJECT_ROOT / "templates"
@@ -77,14 +79,6 @@ class Settings:
     # Bounces: each delivery's envelope sender is this address with "+<token>" added to its local part.
     bounce_address: str = ""  # "" = bounces@ the domain of from_address
     bounce_webhook_secret: str = ""  # "" = POST /hooks/bounces is switched off
-    # Staff admin (web/admin): server-side sessions end after this long idle, or this long after sign-in.
-    admin_idle_minutes: int = 30
-    admin_session_hours: int = 8
-    admin_setup_hours: int = 48  # how long a staff set-up link works
-    # The embeddable widget's signed form token: refused when younger (a bot) or older (a stale page) than these.
-    embed_min_fill_seconds: float = 3.0
-    embed_max_age_seconds: int = 7200
-    webhook_timeout_seconds: float = 5.0  # per POST to an ally's webhook
     # Rate limits on public forms (advocacy/limits.py), in Flask-Limiter's notation: "5/minute;20/hour" is a
     # burst and a sustained limit. Per client address unless named otherwise; staff can override them in the admin.
     rate_limits: bool = True  # False only for load and contract tests
@@ -102,6 +96,19 @@ class Settings:
     similar_letter_ratio: float = 0.9
     similar_letter_count: int = 3
     similar_letter_hours: int = 24
+    # The embeddable widget's signed form token: refused when younger (a bot) or older (a stale page) than these.
+    embed_min_fill_seconds: float = 3.0
+    embed_max_age_seconds: int = 7200
+    webhook_timeout_seconds: float = 5.0  # per POST to an ally's webhook
+    # Staff admin (web/admin): server-side sessions end after this long idle, or this long after sign-in.
+    admin_idle_minutes: int = 30
+    admin_session_hours: int = 8
+    admin_setup_hours: int = 48  # how long a staff set-up link works
+    # Retention (services/privacy.py): letter text kept this long after sending, IP hashes this long after
+    # the action, personal details of a campaign's actions this long after it closes (then anonymised).
+    letter_retention_days: int = 30
+    ip_retention_days: int = 30
+    anonymise_after_close_days: int = 90
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -142,15 +149,21 @@ class Settings:
                                 f"bounces@union.example.org, not {self.bounce_address!r}")
         if self.bounce_webhook_secret and len(self.bounce_webhook_secret) < 32:
             raise SettingsError("ADVOCACY_BOUNCE_WEBHOOK_SECRET must be at least 32 characters")
-        self._check_limits()
+        if min(self.letter_retention_days, self.ip_retention_days, self.anonymise_after_close_days) < 1:
+            raise SettingsError("ADVOCACY_LETTER_RETENTION_DAYS, ADVOCACY_IP_RETENTION_DAYS and "
+                                "ADVOCACY_ANONYMISE_AFTER_CLOSE_DAYS must be at least 1")
+        if self.production and not self.org_address:
+            raise SettingsError("ADVOCACY_ORG_ADDRESS must be set in production: the law (CASL) wants a mailing "
+                                "address in every email to supporters")
+        if self.admin_idle_minutes < 1 or self.admin_session_hours < 1 or self.admin_setup_hours < 1:
+            raise SettingsError("ADVOCACY_ADMIN_IDLE_MINUTES, ADVOCACY_ADMIN_SESSION_HOURS and "
+                                "ADVOCACY_ADMIN_SETUP_HOURS must be at least 1")
         if self.embed_min_fill_seconds < 0 or self.embed_max_age_seconds <= self.embed_min_fill_seconds:
             raise SettingsError("ADVOCACY_EMBED_MAX_AGE_SECONDS must be more than ADVOCACY_EMBED_MIN_FILL_SECONDS "
                                 "(and neither negative)")
         if not 0 < self.webhook_timeout_seconds <= 30:
             raise SettingsError("ADVOCACY_WEBHOOK_TIMEOUT_SECONDS must be more than 0 and at most 30")
-        if self.admin_idle_minutes < 1 or self.admin_session_hours < 1 or self.admin_setup_hours < 1:
-            raise SettingsError("ADVOCACY_ADMIN_IDLE_MINUTES, ADVOCACY_ADMIN_SESSION_HOURS and "
-                                "ADVOCACY_ADMIN_SETUP_HOURS must be at least 1")
+        self._check_limits()
         if self.max_letter_chars < 100:
             raise SettingsError("ADVOCACY_MAX_LETTER_CHARS must be at least 100")
         if not 0 <= self.catalog_refresh_seconds <= 60:
@@ -222,6 +235,7 @@ class Settings:
             smtp_url=get("SMTP_URL"),
             from_address=get("FROM_ADDRESS", defaults.from_address),
             org_name=get("ORG_NAME", defaults.org_name),
+            org_address=get("ORG_ADDRESS"),
             base_url=get("BASE_URL", defaults.base_url).rstrip("/"),
             campaigns_dir=Path(get("CAMPAIGNS_DIR") or defaults.campaigns_dir),
             instance_dir=instance,
@@ -257,12 +271,6 @@ class Settings:
             api_rate_limits=get("API_RATE_LIMITS", "on").lower() not in {"off", "0", "false", "no"},
             bounce_address=get("BOUNCE_ADDRESS"),
             bounce_webhook_secret=get("BOUNCE_WEBHOOK_SECRET"),
-            admin_idle_minutes=number("ADMIN_IDLE_MINUTES", defaults.admin_idle_minutes),
-            admin_session_hours=number("ADMIN_SESSION_HOURS", defaults.admin_session_hours),
-            admin_setup_hours=number("ADMIN_SETUP_HOURS", defaults.admin_setup_hours),
-            embed_min_fill_seconds=number("EMBED_MIN_FILL_SECONDS", defaults.embed_min_fill_seconds, float),
-            embed_max_age_seconds=number("EMBED_MAX_AGE_SECONDS", defaults.embed_max_age_seconds),
-            webhook_timeout_seconds=number("WEBHOOK_TIMEOUT_SECONDS", defaults.webhook_timeout_seconds, float),
             rate_limits=get("RATE_LIMITS", "on").lower() not in {"off", "0", "false", "no"},
             **{name: get(name.upper(), getattr(defaults, name)) for name in LIMIT_SETTINGS},
             # gunicorn reads WEB_CONCURRENCY for its worker count: trust it when ADVOCACY_WEB_PROCESSES is unset.
@@ -272,6 +280,12 @@ class Settings:
             similar_letter_ratio=number("SIMILAR_LETTER_RATIO", defaults.similar_letter_ratio, float),
             similar_letter_count=number("SIMILAR_LETTER_COUNT", defaults.similar_letter_count),
             similar_letter_hours=number("SIMILAR_LETTER_HOURS", defaults.similar_letter_hours),
+            admin_idle_minutes=number("ADMIN_IDLE_MINUTES", defaults.admin_idle_minutes),
+            admin_session_hours=number("ADMIN_SESSION_HOURS", defaults.admin_session_hours),
+            admin_setup_hours=number("ADMIN_SETUP_HOURS", defaults.admin_setup_hours),
+            letter_retention_days=number("LETTER_RETENTION_DAYS", defaults.letter_retention_days),
+            ip_retention_days=number("IP_RETENTION_DAYS", defaults.ip_retention_days),
+            anonymise_after_close_days=number("ANONYMISE_AFTER_CLOSE_DAYS", defaults.anonymise_after_close_days),
         )
         settings.check()
         return settings

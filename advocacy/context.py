@@ -8,6 +8,7 @@ from .catalog import Catalog
 from .config import Settings
 from .db import Database
 from .providers import ProviderChain
+from .services.privacy import RetentionPolicy
 from .services.supporter_mail import MailSettings
 
 
@@ -22,7 +23,13 @@ class AppContext:
     def mail(self) -> MailSettings:
         s = self.settings
         return MailSettings(templates_dir=s.templates_dir, org_name=s.org_name, base_url=s.base_url,
-                            secret_key=s.secret_key, message_domain=self.message_domain)
+                            secret_key=s.secret_key, message_domain=self.message_domain, org_address=s.org_address)
+
+    @property
+    def retention(self) -> RetentionPolicy:
+        s = self.settings
+        return RetentionPolicy(letter_days=s.letter_retention_days, ip_days=s.ip_retention_days,
+                               anonymise_days=s.anonymise_after_close_days)
 
     @property
     def message_domain(self) -> str:

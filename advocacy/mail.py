@@ -87,7 +87,12 @@ def build_email(message: OutgoingMessage) -> bytes:
         headers[name] = clean_header_text(value, name)
     addresses = {name: value for name, value in headers.items() if isinstance(value, Address)}
     international = not all(a.addr_spec.isascii() for a in addresses.values())
-    email = EmailMessage(policy=policy.SMTPUTF8 if international else policy.SMTP)
+    style = policy.SMTPUTF8 if international else policy.SMTP
+    if message.extra_headers:
+        # A long word (a List-Unsubscribe URL) is otherwise folded into encoded-words, which mail providers
+        # do not read as a URL: allow lines up to RFC 5322's hard limit instead.
+        style = style.clone(max_line_length=998)
+    email = EmailMessage(policy=style)
     try:
         for name, value in headers.items():
             email[name] = value

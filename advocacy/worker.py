@@ -38,6 +38,7 @@ from .services.deliveries import (
 from .services.digests import any_waiting, build_digests
 from .services.housekeeping import run_housekeeping
 from .services.pacing import PacingRules
+from .services.supporter_mail import list_unsubscribe_headers
 from .webhook_worker import deliver_webhooks
 
 log = logging.getLogger(__name__)
@@ -171,13 +172,14 @@ class Worker:
         self._housekeeping_at = now
         try:
             with self.ctx.db.transaction() as session:
-                done = run_housekeeping(session, self.ctx.catalog, self.ctx.provider, mail=self.ctx.mail, now=now)
+                done = run_housekeeping(session, self.ctx.catalog, self.ctx.provider, mail=self.ctx.mail, now=now,
+                                        retention=self.ctx.retention)
         except DATABASE_TROUBLE as exc:
             report.database_errors += 1
             log.warning("housekeeping failed, trying at the next poll: %s", type(exc).__name__)
             self._housekeeping_at = None
             return
-        if done.reminders or done.expired or done.petition_deliveries:
+        if done.reminders or done.expired or done.petition_deliveries or done.purged.total:
             log.info("housekeeping: %s", done)
 
     def _build_digests(self, report: WorkerReport) -> None:
@@ -215,7 +217,8 @@ class Worker:
                 pending.pop(0)
                 try:
                     message = outgoing_message(delivery, from_address=s.from_address, org_name=s.org_name,
-                                               bounce_address=s.bounce_mailbox)
+                                               bounce_address=s.bounce_mailbox,
+                                               extra_headers=list_unsubscribe_headers(self.ctx.mail, delivery))
                     sender.send(message)
                 except ChannelError as exc:
                     self._record(report, delivery.id, error=str(exc), permanent=exc.permanent)

@@ -4,6 +4,7 @@ from .action import Action, Confirmation, Suppression
 from .ally import Ally, AllyAction, ApiKey, WebhookDelivery
 from .audit import AuditEntry
 from .base import Base
+from .consent import ConsentRecord
 from .delivery import AddressFlag, Delivery, DeliveryAttachment, DeliveryEvent, PetitionMilestone
 from .directory import DirectoryEntry, District, PostalDistrict
 from .limits import RateLimitOverride, RateLimitTrip
@@ -16,5 +17,6 @@ __all__ = ["Action", "AddressFlag", "Ally", "AllyAction", "ApiKey", "AuditEntry"
            "DeliveryAttachment", "DeliveryEvent", "DirectoryEntry", "District", "PetitionMilestone", "PostalDistrict",
            "PostcodeLookup", "RateBucket", "Suppression", "Supporter", "WebhookDelivery"]
 __all__ += ["LoginAttempt", "RecoveryCode", "Staff", "StaffSession"]
-__all__ += ["RateLimitOverride", "RateLimitTrip"]
 __all__ += ["CatalogRevision", "StoredCampaign"]
+__all__ += ["RateLimitOverride", "RateLimitTrip"]
+__all__ += ["ConsentRecord"]

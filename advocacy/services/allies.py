@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..models import Action, Ally, AllyAction, ApiKey
+from .consent import record_opt_in
 from .webhooks import queue_action_webhooks
 
 KEY_PREFIX = "adv_"
@@ -180,19 +181,27 @@ def note_use(session: Session, caller: Caller, *, now: datetime) -> None:
 
 
 def attribute(session: Session, action_id: int, caller: Caller, *, source: str, tags: Sequence[str],
-              opt_in: bool, now: datetime) -> None:
+              opt_in: bool, now: datetime, lang: str = "en") -> None:
     """Record that the ally brought this action, and the ally's wording when the supporter agreed to it."""
     record_attribution(session, action_id, caller.ally_id, key_prefix=caller.prefix, source=source, tags=tags,
-                       opt_in=opt_in, wording=caller.opt_in_wording, now=now)
+                       opt_in=opt_in, wording=caller.opt_in_wording, now=now, lang=lang)
 
 
 def record_attribution(session: Session, action_id: int, ally_id: int, *, key_prefix: str, source: str,
-                       tags: Sequence[str], opt_in: bool, wording: str, now: datetime) -> None:
+                       tags: Sequence[str], opt_in: bool, wording: str, now: datetime, lang: str = "en",
+                       ip_hash: str | None = None) -> None:
     """The AllyAction row for an action brought by an API key (its prefix) or the widget (prefix ""), and the
-    ally's webhook for it when the action already counts (a pending one is queued when it is confirmed)."""
+    ally's webhook for it when the action already counts (a pending one is queued when it is confirmed).
+
+    An opt-in to the ally also goes in the consent ledger, with the ally's wording, in ``lang``."""
     session.add(AllyAction(action_id=action_id, ally_id=ally_id, key_prefix=key_prefix, source=source,
                            tags=list(tags), opt_in=opt_in, opt_in_wording=wording if opt_in else "", created_at=now))
     session.flush()
+    if opt_in and wording:
+        key, slug = session.execute(select(Action.email_key, Action.campaign_slug).where(Action.id == action_id)).one()
+        record_opt_in(session, email_key=key, wording=wording, lang=lang, method="api" if key_prefix else "widget",
+                      now=now, campaign_slug=slug, action_id=action_id, ally_id=ally_id, source=source,
+                      ip_hash=ip_hash)
     queue_action_webhooks(session, [action_id], now=now)
 
 

@@ -20,7 +20,7 @@ from ..domain.states import DeliveryState
 from ..dsn import BounceReport, RecipientStatus, parse_report
 from ..models import Action, AddressFlag, Delivery, DeliveryEvent
 from .deliveries import note, transition
-from .supporter_mail import MailSettings, queue_supporter_email, render
+from .supporter_mail import MailSettings, queue_supporter_email, render, unsubscribe_url
 
 S = DeliveryState
 OFFICE_KINDS = ("letter", "digest", "petition")  # sent to an office; the other kinds go to supporters
@@ -157,7 +157,7 @@ def tell_writer(session: Session, action_id: int, *, now: datetime, mail: MailSe
         return False
     found = campaign(action.campaign_slug)
     email = render(mail, "notice", first_name=action.first_name, title=found.title if found else action.campaign_slug,
-                   offices=[_office(d) for d in bounced])
+                   offices=[_office(d) for d in bounced], unsubscribe=unsubscribe_url(mail, action.email_key))
     earlier = session.scalar(select(Delivery.id).where(Delivery.action_id == action_id, Delivery.kind == "notice")
                              .limit(1))
     if earlier is not None:

@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session
 from ..catalog import Campaign
 from ..domain.states import DeliveryState
 from ..models import Action, Confirmation, Delivery, DeliveryAttachment, DeliveryEvent, Supporter, Suppression
-from ..tokens import email_hash, hash_token, new_token, unsubscribe_token
+from ..tokens import email_hash, hash_token, new_token
+from .consent import Method, record_withdrawal
 from .deliveries import transition
 from .letters import AWAITING
-from .supporter_mail import MailSettings, queue_supporter_email, render
+from .supporter_mail import MailSettings, queue_supporter_email, render, unsubscribe_url
 from .webhooks import queue_action_webhooks
 
 VALID_FOR = timedelta(days=7)
@@ -158,7 +159,7 @@ def queue_link_email(session: Session, campaign: Campaign, action: Action, confi
     email = render(mail, template, kind=campaign.kind, mode=campaign.confirm_mode, title=campaign.title,
                    first_name=action.first_name, letters=_letters_of(session, campaign, linked),
                    link=f"{mail.base_url}/confirm/{confirmation_link_token(mail.secret_key, confirmation)}",
-                   unsubscribe=f"{mail.base_url}/unsubscribe/{unsubscribe_token(mail.secret_key, action.email_key)}")
+                   unsubscribe=unsubscribe_url(mail, action.email_key))
     kind = "confirmation" if template == "confirm" else "reminder"
     queue_supporter_email(session, action, kind, email, to_name=f"{action.first_name} {action.last_name}",
                           to_address=to_address or _address_of(session, action), now=now,
@@ -277,10 +278,12 @@ def is_suppressed(session: Session, email_key: str) -> bool:
     return session.get(Suppression, email_hash(email_key)) is not None
 
 
-def unsubscribe(session: Session, email_key: str, *, now: datetime) -> None:
-    """Takes effect at once: no more campaign email, and every opt-in of this address withdrawn."""
+def unsubscribe(session: Session, email_key: str, *, now: datetime, method: Method = "unsubscribe_page",
+                ip_hash: str | None = None) -> None:
+    """Takes effect at once: no more campaign email, and every opt-in of this address withdrawn (and recorded)."""
     key = email_hash(email_key)
     if session.get(Suppression, key) is None:
         session.add(Suppression(email_hash=key, reason="unsubscribed", created_at=now))
     session.execute(update(Action).where(Action.email_key == email_key.strip().lower()).values(opt_in=False))
+    record_withdrawal(session, email_key=email_key, method=method, now=now, ip_hash=ip_hash)
     session.flush()

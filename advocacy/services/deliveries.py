@@ -214,8 +214,8 @@ def release_claim(session: Session, delivery_id: int, *, worker: str, now: datet
     return True
 
 
-def outgoing_message(delivery: Delivery, *, from_address: str, org_name: str,
-                     bounce_address: str = "") -> OutgoingMessage:
+def outgoing_message(delivery: Delivery, *, from_address: str, org_name: str, bounce_address: str = "",
+                     extra_headers: tuple[tuple[str, str], ...] = ()) -> OutgoingMessage:
     """The email for a delivery: from the organisation on the supporter's behalf, replies to the supporter.
 
     Bounces go to ``bounce_address`` (default: bounces@ the sender's domain) plus the delivery's token,
@@ -230,6 +230,7 @@ def outgoing_message(delivery: Delivery, *, from_address: str, org_name: str,
         subject=delivery.subject, body=delivery.body,
         return_path=return_path(bounces, delivery.return_token) if delivery.return_token else "",
         attachments=tuple(Attachment(a.filename, a.content_type, a.data) for a in delivery.attachments),
+        extra_headers=extra_headers,
     )
 
 

@@ -72,7 +72,7 @@ def compose_letters(campaign: Campaign, recipients: list[Recipient], person: Sup
 
 def submit_letter(session: Session, campaign: Campaign, person: Supporter, letters: list[RenderedLetter], *,
                   now: datetime, message_domain: str, opt_in: bool = False, district: str = "",
-                  source: str = "", hold: bool = False, lang: str = "en") -> Action:
+                  source: str = "", hold: bool = False, lang: str = "en", ip_hash: str | None = None) -> Action:
     """Record the letter and one outbox row per recipient; the caller commits them together.
 
     ``hold``: the letter is pending and its deliveries held until the supporter confirms their address.
@@ -87,7 +87,7 @@ def submit_letter(session: Session, campaign: Campaign, person: Supporter, lette
                     lang=lang, supporter_id=upsert_supporter_id(session, person, now=now),
                     email_key=email_key(person.email), first_name=person.first_name, last_name=person.last_name,
                     postal_code=person.postal_code, district=district, opt_in=opt_in, source=source,
-                    created_at=now)
+                    created_at=now, ip_hash=ip_hash)
     session.add(action)
     session.flush()
     for letter in letters:

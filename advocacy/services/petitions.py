@@ -30,6 +30,7 @@ from .confirmations import (
     queue_link_email,
     request_confirmation,
 )
+from .consent import ConsentShown, record_consent
 from .stats import forget_public_count
 from .supporter_mail import MailSettings
 from .supporters import email_key, insert_on_conflict, upsert_supporter_id
@@ -102,7 +103,8 @@ def _check_open(campaign: Campaign, now: datetime) -> None:
 
 
 def _insert(session: Session, campaign: Campaign, person: Supporter, *, now: datetime, hold: bool, district: str,
-            opt_in: bool, source: str, lang: str, confirmation_id: int | None) -> Action | None:
+            opt_in: bool, source: str, lang: str, confirmation_id: int | None,
+            ip_hash: str | None = None) -> Action | None:
     """Write the supporter and the signature; ``None`` when this address has signed already.
 
     The answer is the row just written as an object for the email, not added to the session: it is
@@ -112,7 +114,7 @@ def _insert(session: Session, campaign: Campaign, person: Supporter, *, now: dat
               "lang": lang, "supporter_id": upsert_supporter_id(session, person, now=now),
               "email_key": email_key(person.email), "first_name": person.first_name, "last_name": person.last_name,
               "postal_code": person.postal_code, "district": district, "opt_in": opt_in, "source": source,
-              "created_at": now, "confirmation_id": confirmation_id}
+              "created_at": now, "confirmation_id": confirmation_id, "ip_hash": ip_hash}
     # The partial unique index (one signature per address and petition) settles a race between two
     # identical submissions.
     action_id = insert_on_conflict(session, Action, values, conflict=["campaign_slug", "email_key"],
@@ -159,8 +161,12 @@ def prepare_signature(session: Session, campaign: Campaign, person: Supporter, *
 
 
 def record_signature(session: Session, prepared: PreparedSignature, *, now: datetime, mail: MailSettings,
-                     opt_in: bool = False, source: str = "", lang: str = "en") -> SignResult:
-    """Write the signature (or ask an earlier pending one to confirm again); the caller commits."""
+                     opt_in: bool = False, source: str = "", lang: str = "en", ip_hash: str | None = None,
+                     consent: ConsentShown | None = None) -> SignResult:
+    """Write the signature (or ask an earlier pending one to confirm again); the caller commits.
+
+    ``consent``: the opt-in box's wording as shown, put in the consent ledger when ``opt_in``.
+    """
     campaign, person, key, plan = prepared.campaign, prepared.person, prepared.key, prepared.plan
     if prepared.earlier is not None:
         return _signed_before(session, prepared, prepared.earlier, mail=mail, now=now)
@@ -171,12 +177,14 @@ def record_signature(session: Session, prepared: PreparedSignature, *, now: date
     if plan is not None and plan.existing is None:
         confirmation = new_confirmation(session, campaign, key, lang=lang, mail=mail, now=now)
     action = _insert(session, campaign, person, now=now, hold=hold, district=prepared.district, opt_in=opt_in,
-                     source=source, lang=lang,
+                     source=source, lang=lang, ip_hash=ip_hash,
                      confirmation_id=confirmation.id if confirmation else plan.existing if plan else None)
     if action is None:
         session.rollback()  # the other submission won: keep nothing of this one, not even the details
         earlier = _earlier(session, campaign, key)
         return SignResult(created=False, pending=earlier is not None and earlier.status == "pending")
+    if opt_in and consent is not None:
+        record_consent(session, consent, email_key=key, action_id=action.id, campaign_slug=campaign.slug, now=now)
     if confirmation is not None and plan is not None and plan.email:
         queue_link_email(session, campaign, action, confirmation, "confirm", mail=mail, now=now,
                          to_address=person.email.strip())

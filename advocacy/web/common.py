@@ -6,6 +6,7 @@ from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
 from ..context import AppContext
+from ..services.privacy import hash_ip
 
 
 def app_context() -> AppContext:
@@ -17,6 +18,11 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = app_context().db.session(write=request.method not in {"GET", "HEAD", "OPTIONS"})
     return g.db_session
+
+
+def request_ip_hash() -> str | None:
+    """The keyed hash of this request's client IP: the only form in which an IP is ever stored."""
+    return hash_ip(app_context().settings.secret_key, request.remote_addr)
 
 
 def close_session(_error: BaseException | None = None) -> None:

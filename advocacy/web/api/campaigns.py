@@ -198,7 +198,7 @@ def post_signature(slug: str) -> tuple[Response, int]:
         action_id = signature_id(session, campaign.slug, email_key(person.email))
         if action_id is not None:
             attribute(session, action_id, who, source=submission.source, tags=submission.tags,
-                      opt_in=submission.opt_in, now=now)
+                      opt_in=submission.opt_in, now=now, lang=submission.lang)
     session.commit()
     if not result.created and campaign.listed:
         return _created({"status": "awaiting_confirmation" if result.pending else "already_signed",
@@ -236,7 +236,7 @@ def post_letter(slug: str) -> tuple[Response, int]:
     except AdvocacyError as exc:
         abort(error_response(409, str(exc)))
     attribute(session, action.id, who, source=submission.source, tags=submission.tags, opt_in=submission.opt_in,
-              now=now)
+              now=now, lang=submission.lang)
     if mode == "off":
         queue_receipt(session, campaign, [action], mail=ctx.mail, now=now)
     else:

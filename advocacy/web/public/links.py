@@ -3,12 +3,13 @@ because mail scanners fetch every link in an email."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
 
+from ...extensions import csrf
 from ...models.base import utcnow
 from ...services import confirmations
 from ...tokens import read_unsubscribe_token
-from ..common import app_context, db_session
+from ..common import app_context, db_session, request_ip_hash
 from . import bp
 
 
@@ -48,11 +49,15 @@ def unsubscribe_page(token: str) -> tuple[str, int]:
 
 
 @bp.post("/unsubscribe/<token>")
+@csrf.exempt  # the signed token is the only authority needed, and mail providers' one-click POST has no form token
 def unsubscribe(token: str) -> tuple[str, int]:
     email_key = read_unsubscribe_token(app_context().settings.secret_key, token)
     if email_key is None:
         return render_template("public/unsubscribe.html", state="unknown", token=token), 404
     session = db_session()
-    confirmations.unsubscribe(session, email_key, now=utcnow())
+    # RFC 8058: a mail provider's "Unsubscribe" button POSTs List-Unsubscribe=One-Click to the header's URL.
+    one_click = request.form.get("List-Unsubscribe") == "One-Click"
+    confirmations.unsubscribe(session, email_key, now=utcnow(), method="one_click" if one_click else "unsubscribe_page",
+                              ip_hash=request_ip_hash())
     session.commit()
     return render_template("public/unsubscribe.html", state="done", token=token), 200

@@ -10,17 +10,19 @@ from werkzeug.exceptions import TooManyRequests
 
 from ...catalog import Campaign
 from ...catalog.markdown import markdown_to_html
+from ...catalog.schema import CampaignText
 from ...domain.errors import AdvocacyError, CampaignClosed, UnknownPostalArea
 from ...domain.types import Level, Supporter
 from ...limits import retry_after, too_many_requests, wait_words
 from ...models.base import utcnow
 from ...services import letters as letter_service
 from ...services.confirmations import queue_receipt, request_confirmation
+from ...services.consent import ConsentShown, record_consent
 from ...services.lookup import area_choices, list_districts
 from ...services.petitions import prepare_signature, record_signature
 from ...services.stats import count_actions, public_count
 from ...services.targets import LEVEL_NAMES, Resolution, resolve_targets
-from ..common import app_context, db_session
+from ..common import app_context, db_session, request_ip_hash
 from . import bp, guard
 from .forms import LetterForm, SupporterForm
 
@@ -43,13 +45,25 @@ def index() -> str:
 def _render_campaign(campaign: Campaign, form: SupporterForm, *, problem: str = "",
                      status: int = 200) -> tuple[str, int]:
     count = public_count(db_session(), campaign.slug) if campaign.listed else None
-    text = campaign.texts()
+    text = _campaign_text(campaign)
     return render_template(
         "public/campaign.html", campaign=campaign, text=text, body_html=markdown_to_html(text.body), form=form,
         count=count, phase=campaign.phase(utcnow()), problem=problem,
         levels=[LEVEL_NAMES[level] for level in campaign.levels()],
         page_url=_absolute(url_for("public.campaign", slug=campaign.slug)),
     ), status
+
+
+def _campaign_text(campaign: Campaign) -> CampaignText:
+    """The campaign's words as the form shows them (the consent ledger records the same opt-in wording)."""
+    return campaign.texts()
+
+
+def _consent_shown(campaign: Campaign) -> ConsentShown:
+    """The union's opt-in box as this page showed it, for the consent ledger."""
+    text = _campaign_text(campaign)
+    lang = "fr" if campaign.text.fr is not None and text is campaign.text.fr else "en"
+    return ConsentShown(text.consent, lang, "web_form", source=_source(), ip_hash=request_ip_hash())
 
 
 def _form_for(campaign: Campaign) -> SupporterForm:
@@ -90,7 +104,9 @@ def _petition(campaign: Campaign, form: SupporterForm) -> Response | tuple[str, 
     except CampaignClosed as exc:
         return _render_campaign(campaign, form, problem=str(exc))
     session = db_session()
-    result = record_signature(session, prepared, now=now, mail=ctx.mail, opt_in=form.opt_in.data, source=_source())
+    consent = _consent_shown(campaign)
+    result = record_signature(session, prepared, now=now, mail=ctx.mail, opt_in=form.opt_in.data, source=_source(),
+                              ip_hash=consent.ip_hash, consent=consent)
     suspicious = guard.form_reasons(now)  # honeypot, too fast: kept, and sent to review
     if suspicious and result.created:
         guard.review_signature(session, campaign, prepared.key, suspicious, now=now)
@@ -125,7 +141,7 @@ def _letter(campaign: Campaign, form: LetterForm) -> Response | tuple[str, int]:
         edits = letter_service.LetterEdits(form.subject.data, form.body.data)
     if intent != "send":
         return _preview(campaign, form, resolution, edits, chosen=chosen)
-    person, now, mode = _supporter(form), utcnow(), campaign.confirm_mode
+    person, now, mode, consent = _supporter(form), utcnow(), campaign.confirm_mode, _consent_shown(campaign)
     letters = letter_service.compose_letters(campaign, resolution.recipients, person, edits=edits,
                                              city=_city(resolution))
     guard.check_offices(letters)  # 429 with the form kept when an office has had its fill today
@@ -133,9 +149,12 @@ def _letter(campaign: Campaign, form: LetterForm) -> Response | tuple[str, int]:
         action = letter_service.submit_letter(session, campaign, person, letters, now=now,
                                               message_domain=ctx.message_domain, opt_in=form.opt_in.data,
                                               district=resolution.district, source=_source(),
-                                              hold=mode == "required")
+                                              hold=mode == "required", ip_hash=consent.ip_hash)
     except AdvocacyError as exc:
         return _render_campaign(campaign, form, problem=str(exc))
+    if form.opt_in.data:
+        record_consent(session, consent, email_key=action.email_key, action_id=action.id,
+                       campaign_slug=campaign.slug, now=now)
     if mode == "off":
         queue_receipt(session, campaign, [action], mail=ctx.mail, now=now)
     else:

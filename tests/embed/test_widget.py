@@ -170,3 +170,12 @@ def test_embed_js_is_served_as_a_script(client):
     response = client.get("/embed.js")
     assert response.status_code == 200 and "javascript" in response.mimetype
     assert "advocacy:height" in response.get_data(as_text=True)
+
+
+def test_the_campaign_page_offers_the_embed_snippet(client):
+    page = client.get(f"/campaigns/{PETITION}").get_data(as_text=True)
+    assert "Embed this on your site" in page
+    assert (f'&lt;script src="http://campaigns.test/embed.js" data-campaign="{PETITION}" data-lang="en" '
+            f'async&gt;&lt;/script&gt;') in page
+    assert f'&lt;iframe src="http://campaigns.test/embed/{PETITION}"' in page
+    assert "Embed this" not in client.get(f"/campaigns/{PRIVATE}").get_data(as_text=True)

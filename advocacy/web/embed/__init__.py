@@ -11,6 +11,7 @@ Security, in one place (see also README, "For allies"):
 from flask import Blueprint, Response, g
 
 from ...extensions import csrf
+from ..common import app_context
 
 bp = Blueprint("embed", __name__)
 csrf.exempt(bp)  # reviewed: widget POSTs are checked by origin.check_same_origin and the signed token instead
@@ -26,6 +27,12 @@ def _widget_headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = f"{BASE_POLICY}; frame-ancestors {ancestors}"
     response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+@bp.app_context_processor
+def _embed_snippet_globals() -> dict[str, str]:
+    """Our public address, for the "Embed this" snippets on campaign and admin pages."""
+    return {"app_base_url": app_context().settings.base_url}
 
 
 from . import views  # noqa: E402,F401 - registers the routes

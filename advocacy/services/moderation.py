@@ -18,6 +18,7 @@ from ..models import Action, Delivery
 from .deliveries import transition
 from .letters import AWAITING
 from .stats import forget_public_count
+from .webhooks import queue_action_webhooks
 
 S = DeliveryState
 IN_REVIEW = "held for review"  # the hold reason of letters whose action is in review
@@ -118,6 +119,7 @@ def approve(session: Session, action: Action, *, now: datetime, note: str = "") 
         queued += 1
     forget_public_count(session, action.campaign_slug)
     session.flush()
+    queue_action_webhooks(session, [action.id], now=now)  # the ally hears of it once it counts
     return queued
 
 

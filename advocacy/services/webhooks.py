@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Action, Ally, AllyAction, WebhookDelivery
 from .deliveries import RetryPolicy
+from .stats import COUNTED
 
 EVENT = "action.confirmed"
 SIGNATURE_HEADER = "X-Advocacy-Signature"
@@ -52,7 +53,7 @@ def queue_action_webhooks(session: Session, action_ids: Sequence[int], *, now: d
     rows = session.execute(
         select(Action, AllyAction, Ally).join(AllyAction, AllyAction.action_id == Action.id)
         .join(Ally, Ally.id == AllyAction.ally_id)
-        .where(Action.id.in_(list(action_ids)), Action.status == "confirmed", Ally.webhook_url != "")).all()
+        .where(Action.id.in_(list(action_ids)), COUNTED, Ally.webhook_url != "")).all()
     queued = 0
     for action, attribution, ally in rows:
         exists = session.scalar(select(WebhookDelivery.id).where(

@@ -139,3 +139,23 @@ def test_flagging_twice_keeps_the_first_reason(ctx):
     with ctx.db.transaction() as session:
         assert session.get(Action, action).review_reason == "first"
 
+
+
+def test_an_allys_webhook_waits_for_the_approval(ctx):
+    from sqlalchemy import select
+
+    from advocacy.models import Ally, AllyAction, WebhookDelivery
+    from advocacy.services.webhooks import queue_action_webhooks
+
+    action = write_letter(ctx, ANN)
+    with ctx.db.transaction() as session:
+        ally = Ally(slug="nurses", name="Nurses", all_campaigns=True, webhook_url="https://nurses.example/hook",
+                    webhook_secret="s3cret")
+        session.add(ally)
+        session.flush()
+        session.add(AllyAction(action_id=action, ally_id=ally.id, key_prefix="k1"))
+        moderation.flag_for_review(session, session.get(Action, action), "odd", now=utcnow())
+        assert queue_action_webhooks(session, [action], now=utcnow()) == 0
+    decide(ctx, action, "approve")
+    with ctx.db.transaction() as session:
+        assert session.scalars(select(WebhookDelivery.action_id)).all() == [action]

@@ -11,6 +11,7 @@ PostgreSQL when that matters).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,12 +23,27 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
+class _NoResultRows(logging.Filter):
+    """SQLAlchemy logs every result row at DEBUG: rows are supporters' details, so they never reach a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith(("Row ", "Col ")))
+
+
+_engine_log = logging.getLogger("sqlalchemy.engine.Engine")
+if not any(isinstance(f, _NoResultRows) for f in _engine_log.filters):
+    _engine_log.addFilter(_NoResultRows())
+
+
 def _is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the project's SQLite pragmas, or a plain pooled one."""
+    # Statement parameters are supporters' names, addresses and letters: keep them out of SQL logging
+    # (DEBUG/INFO on sqlalchemy.engine) and out of the text of database errors, which end up in logs.
+    kwargs.setdefault("hide_parameters", True)
     if not _is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
         return create_engine(url, **kwargs)

@@ -1,8 +1,9 @@
--- wrk script for bench/sign.py: wrk -t N -c N ... -s sign.lua URL -- MODE TAG LIMIT CSRF COOKIE
+-- wrk script for bench/sign.py: wrk -t N -c N ... -s sign.lua URL -- MODE TAG LIMIT HIDDEN COOKIE
 --   MODE    get | post
 --   TAG     goes into every email, so that bench/sign.py can find this run's rows
 --   LIMIT   responses per thread before the thread stops (the count bound; 0 = none)
---   CSRF    the csrf_token, URL-encoded; COOKIE: "session=..." from the same GET
+--   HIDDEN  the form's hidden fields, URL-encoded (csrf_token=...&form_issued=...); COOKIE: "session=..."
+--           from the same GET
 -- POST mode signs with a new email on every request (tag, thread number and a per-thread
 -- counter), so no signature is a duplicate and every 303 must be a new stored row. One
 -- connection per thread means at most one request in flight per thread, so the email of a
@@ -34,7 +35,7 @@ function init(args)
    mode = args[1] or "get"
    tag = args[2] or "run"
    limit = tonumber(args[3] or "0")
-   local csrf = args[4] or ""
+   local hidden = args[4] or ""
    local cookie = args[5] or ""
    sent = 0
    first_us = 0
@@ -51,7 +52,7 @@ function init(args)
    if mode == "post" then
       wrk.method = "POST"
       wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-      prefix = "first_name=Bench&last_name=Signer&postal_code=K1P+5J2&csrf_token=" .. csrf .. "&email=bench-"
+      prefix = "first_name=Bench&last_name=Signer&postal_code=K1P+5J2&" .. hidden .. "&email=bench-"
          .. tag .. "-" .. id .. "-"
       prefix_email = "bench-" .. tag .. "-" .. id .. "-"
    end

@@ -25,6 +25,7 @@ from ...services.targets import LEVEL_NAMES, Resolution, resolve_targets
 from ..common import app_context, db_session, request_ip_hash
 from . import bp, guard
 from .forms import LetterForm, SupporterForm
+from .page_cache import campaign_page
 
 
 def _campaign_or_404(slug: str) -> Campaign:
@@ -44,14 +45,20 @@ def index() -> str:
 
 def _render_campaign(campaign: Campaign, form: SupporterForm, *, problem: str = "",
                      status: int = 200) -> tuple[str, int]:
-    count = public_count(db_session(), campaign.slug) if campaign.listed else None
+    return _campaign_html(campaign, form, _count(campaign), campaign.phase(utcnow()), problem), status
+
+
+def _count(campaign: Campaign) -> int | None:
+    return public_count(db_session(), campaign.slug) if campaign.listed else None
+
+
+def _campaign_html(campaign: Campaign, form: SupporterForm, count: int | None, phase: str, problem: str) -> str:
     text = _campaign_text(campaign)
     return render_template(
         "public/campaign.html", campaign=campaign, text=text, body_html=markdown_to_html(text.body), form=form,
-        count=count, phase=campaign.phase(utcnow()), problem=problem,
-        levels=[LEVEL_NAMES[level] for level in campaign.levels()],
+        count=count, phase=phase, problem=problem, levels=[LEVEL_NAMES[level] for level in campaign.levels()],
         page_url=_absolute(url_for("public.campaign", slug=campaign.slug)),
-    ), status
+    )
 
 
 def _campaign_text(campaign: Campaign) -> CampaignText:
@@ -73,7 +80,10 @@ def _form_for(campaign: Campaign) -> SupporterForm:
 @bp.get("/campaigns/<slug>")
 def campaign(slug: str) -> tuple[str, int]:
     campaign = _campaign_or_404(slug)
-    return _render_campaign(campaign, _form_for(campaign))
+    count, phase = _count(campaign), campaign.phase(utcnow())
+    # An empty form: the same page for every visitor but its tokens and count, rendered once (see page_cache).
+    return campaign_page(campaign, phase, count,
+                         lambda: _campaign_html(campaign, _form_for(campaign), count, phase, "")), 200
 
 
 @bp.post("/campaigns/<slug>")

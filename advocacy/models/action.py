@@ -51,6 +51,11 @@ class Action(Base):
     # None once the supporter is erased: the action stays, anonymised, so counts do not change.
     supporter_id: Mapped[int | None] = mapped_column(ForeignKey("supporters.id"), nullable=True)
     email_key: Mapped[str] = mapped_column(String(320))
+    # The address as one mailbox (services/abuse.canonical_email: Gmail ignores dots and "+tags"), so one person
+    # signs a petition once whichever spelling they type. email_key stays the address as typed (lower-cased):
+    # confirmations, unsubscribes and suppression hashes go by it. NULL only for rows older than it that
+    # duplicated an earlier signature (migration 0013).
+    canonical_key: Mapped[str | None] = mapped_column(String(320), nullable=True)
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     postal_code: Mapped[str] = mapped_column(String(6))
@@ -75,11 +80,11 @@ class Action(Base):
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (
-        # One signature per person per petition; letters may be sent more than once.
+        # One signature per person (canonical address) per petition; letters may be sent more than once.
         Index(
-            "uq_actions_signature_per_email",
+            "uq_actions_signature_per_person",
             "campaign_slug",
-            "email_key",
+            "canonical_key",
             unique=True,
             sqlite_where=text("kind = 'signature'"),
             postgresql_where=text("kind = 'signature'"),

@@ -13,6 +13,7 @@ from ..domain.errors import CampaignClosed, NoTargets
 from ..domain.postal import format_postal_code
 from ..domain.types import Recipient, RenderedLetter, Supporter
 from ..models import Action
+from .abuse import canonical_email
 from .deliveries import enqueue_letter
 from .supporters import email_key, upsert_supporter_id
 
@@ -85,7 +86,8 @@ def submit_letter(session: Session, campaign: Campaign, person: Supporter, lette
         raise NoTargets("There is nobody to send this letter to.")
     action = Action(campaign_slug=campaign.slug, kind="letter", status="pending" if hold else "confirmed",
                     lang=lang, supporter_id=upsert_supporter_id(session, person, now=now),
-                    email_key=email_key(person.email), first_name=person.first_name, last_name=person.last_name,
+                    email_key=email_key(person.email), canonical_key=canonical_email(person.email),
+                    first_name=person.first_name, last_name=person.last_name,
                     postal_code=person.postal_code, district=district, opt_in=opt_in, source=source,
                     created_at=now, ip_hash=ip_hash)
     session.add(action)

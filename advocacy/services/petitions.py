@@ -22,6 +22,7 @@ from ..domain.errors import CampaignClosed
 from ..domain.types import Supporter
 from ..models import Action
 from ..providers import RepresentativeProvider
+from .abuse import canonical_email
 from .confirmations import (
     ConfirmationPlan,
     new_confirmation,
@@ -72,11 +73,12 @@ class SignResult:
 
 # Built once and run on the session's connection: every signature asks it (see confirmations._OPEN).
 _EARLIER = select(Action.id, Action.status, Action.confirmation_id).where(
-    Action.campaign_slug == bindparam("slug"), Action.kind == "signature", Action.email_key == bindparam("key"))
+    Action.campaign_slug == bindparam("slug"), Action.kind == "signature", Action.canonical_key == bindparam("key"))
 
 
-def _earlier(session: Session, campaign: Campaign, key: str) -> Earlier | None:
-    row = session.connection().execute(_EARLIER, {"slug": campaign.slug, "key": key}).first()
+def _earlier(session: Session, campaign: Campaign, person: Supporter) -> Earlier | None:
+    """This person's signature, under any spelling of their address that reaches the same mailbox."""
+    row = session.connection().execute(_EARLIER, {"slug": campaign.slug, "key": canonical_email(person.email)}).first()
     return None if row is None else Earlier(*row)
 
 
@@ -112,12 +114,13 @@ def _insert(session: Session, campaign: Campaign, person: Supporter, *, now: dat
     """
     values = {"campaign_slug": campaign.slug, "kind": "signature", "status": "pending" if hold else "confirmed",
               "lang": lang, "supporter_id": upsert_supporter_id(session, person, now=now),
-              "email_key": email_key(person.email), "first_name": person.first_name, "last_name": person.last_name,
+              "email_key": email_key(person.email), "canonical_key": canonical_email(person.email),
+              "first_name": person.first_name, "last_name": person.last_name,
               "postal_code": person.postal_code, "district": district, "opt_in": opt_in, "source": source,
               "created_at": now, "confirmation_id": confirmation_id, "ip_hash": ip_hash}
-    # The partial unique index (one signature per address and petition) settles a race between two
+    # The partial unique index (one signature per mailbox and petition) settles a race between two
     # identical submissions.
-    action_id = insert_on_conflict(session, Action, values, conflict=["campaign_slug", "email_key"],
+    action_id = insert_on_conflict(session, Action, values, conflict=["campaign_slug", "canonical_key"],
                                    where="kind = 'signature'")
     if action_id is None:
         return None
@@ -134,13 +137,12 @@ def sign_petition(session: Session, campaign: Campaign, person: Supporter, *, no
     ``hold``: the signature stays pending (not counted) until the supporter confirms their address.
     """
     _check_open(campaign, now)
-    key = email_key(person.email)
-    earlier = _earlier(session, campaign, key)  # signing again leaves the supporter's details alone
+    earlier = _earlier(session, campaign, person)  # signing again leaves the supporter's details alone
     if earlier is None:
         if _insert(session, campaign, person, now=now, hold=hold, district=district, opt_in=opt_in, source=source,
                    lang=lang, confirmation_id=None) is not None:
             return SignResult(created=True, pending=hold)
-        earlier = _earlier(session, campaign, key)
+        earlier = _earlier(session, campaign, person)
     return SignResult(created=False, pending=earlier is not None and earlier.status == "pending")
 
 
@@ -149,7 +151,7 @@ def prepare_signature(session: Session, campaign: Campaign, person: Supporter, *
     """Read what signing needs, in a read session; raises ``CampaignClosed`` if the petition is not open."""
     _check_open(campaign, now)
     key = email_key(person.email)
-    earlier = _earlier(session, campaign, key)
+    earlier = _earlier(session, campaign, person)
     asks = campaign.confirm_mode != "off"
     if earlier is not None:
         # Signing again while still pending asks again: the link may have expired or never arrived.
@@ -181,7 +183,7 @@ def record_signature(session: Session, prepared: PreparedSignature, *, now: date
                      confirmation_id=confirmation.id if confirmation else plan.existing if plan else None)
     if action is None:
         session.rollback()  # the other submission won: keep nothing of this one, not even the details
-        earlier = _earlier(session, campaign, key)
+        earlier = _earlier(session, campaign, person)
         return SignResult(created=False, pending=earlier is not None and earlier.status == "pending")
     if opt_in and consent is not None:
         record_consent(session, consent, email_key=key, action_id=action.id, campaign_slug=campaign.slug, now=now)

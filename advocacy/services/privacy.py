@@ -156,7 +156,8 @@ def anonymise_actions(session: Session, which: ColumnElement[bool], *, now: date
         select(Action.confirmation_id).where(which, Action.anonymised_at.is_(None)))).values(email_key=""))
     actions = session.execute(update(Action).where(which, Action.anonymised_at.is_(None)).values(
         first_name="", last_name="", postal_code="", ip_hash=None, anonymised_at=now,
-        email_key=literal(ANONYMISED_PREFIX) + cast(Action.id, String))).rowcount
+        email_key=literal(ANONYMISED_PREFIX) + cast(Action.id, String),
+        canonical_key=literal(ANONYMISED_PREFIX) + cast(Action.id, String))).rowcount
     still_needed = select(Action.id).where(Action.supporter_id == Supporter.id,
                                            or_(Action.anonymised_at.is_(None), Action.opt_in.is_(True))).exists()
     people = session.execute(update(Supporter).where(

@@ -88,7 +88,8 @@ class Worker:
         self.clock = clock
         s = ctx.settings
         self.policy = RetryPolicy(s.retry_base_seconds, s.retry_cap_seconds, s.max_attempts)
-        self.rules = PacingRules.from_catalog(ctx.catalog)  # the catalog is fixed for the life of the process
+        self._rules_revision = ctx.catalog.revision
+        self.rules = PacingRules.from_catalog(ctx.catalog)
         self.stopping = threading.Event()
         self._housekeeping_at: datetime | None = None
 
@@ -201,6 +202,9 @@ class Worker:
 
     def _claim(self) -> list[Delivery]:
         s = self.ctx.settings
+        if self.ctx.catalog.revision != self._rules_revision:  # a campaign was made or changed in the admin
+            self._rules_revision = self.ctx.catalog.revision
+            self.rules = PacingRules.from_catalog(self.ctx.catalog)
         with self.ctx.db.transaction() as session:
             return claim_due(session, worker=self.name, now=self.clock(), limit=s.worker_batch,
                              lease_seconds=s.worker_lease_seconds, rules=self.rules)

@@ -6,7 +6,7 @@ The routes are read from ``app.url_map``, so a new admin page is covered without
 from __future__ import annotations
 
 import pytest
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from advocacy.web.admin.access import PUBLIC_ENDPOINTS, ROLES, safe_next
 
@@ -21,10 +21,18 @@ def admin_routes(app) -> list[tuple[str, str, str]]:
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("admin."):
             continue
-        values = {name: 1 if isinstance(conv, IntegerConverter) else "x" for name, conv in rule._converters.items()}
+        values = {name: placeholder(conv) for name, conv in rule._converters.items()}
         url = rule.build(values, append_unknown=False)[1]
         routes.extend((rule.endpoint, method, url) for method in sorted(rule.methods - {"HEAD", "OPTIONS"}))
     return routes
+
+
+def placeholder(converter) -> object:
+    if isinstance(converter, IntegerConverter):
+        return 1
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    return "x"
 
 
 def required_role(app, endpoint: str) -> str | None:

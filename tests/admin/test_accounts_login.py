@@ -172,3 +172,9 @@ def test_fixture_clients_are_signed_in_as_the_role_asked_for(staff_client):
     assert staff_client.staff.role == "admin" and client.staff is staff_client.staff
     assert client.password == PASSWORD
     assert client.get("/admin/staff").status_code == 200
+
+
+def test_a_refused_password_is_not_sent_back_in_the_page(client, db):
+    staff, _password = make_staff(db, "viewer")
+    page = login_step(client, staff.email, "my secret guess 123").get_data(as_text=True)
+    assert "my secret guess 123" not in page and staff.email in page

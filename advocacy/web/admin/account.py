@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ...models import Staff
@@ -130,6 +130,7 @@ def setup(token: str) -> Response | tuple[str, int]:
             cookie = staff_sessions.start_session(session, staff, "full", now=now)
             audit.record(session, staff, "staff.setup", f"staff:{staff.id}", now=now)
             session.commit()
+            g.staff = staff  # signed in from here on: the page shows the navigation
             response = Response(render_template("admin/recovery_codes.html", codes=codes, after_setup=True))
             return set_session_cookie(response, cookie)
     return _render_setup(staff, form, status=400 if request.method == "POST" else 200)

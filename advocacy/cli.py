@@ -159,7 +159,7 @@ def directory_load(state: CliState, file: Path | None, demo: bool) -> None:
     if not file and not demo:
         raise click.UsageError("give a CSV file or --demo")
     path = DEMO_DIRECTORY if demo else file
-    assert path is not None
+    assert path is not None  # type narrowing for the checker; click gave a path  # nosec B101
     try:
         with path.open(encoding="utf-8", newline="") as stream, state.db.transaction() as session:
             report = load_csv(session, stream, name=path.name, now=utcnow())

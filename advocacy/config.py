@@ -17,7 +17,7 @@ from typing import Any
 from .domain.verp import default_bounce_address
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production by check()
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production by check()  # nosec B105
 
 
 # The rate-limit settings staff can override in the admin (advocacy/limits.py names them without "limit_").

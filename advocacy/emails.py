@@ -28,7 +28,7 @@ def _environment(templates_dir: str, lang: str) -> Environment:
     # One environment per language: emails are rendered outside any web request (in the worker too),
     # so the gettext functions are bound here rather than taken from Flask-Babel's request locale.
     environment = Environment(loader=FileSystemLoader(templates_dir), undefined=StrictUndefined,
-                              autoescape=False,  # noqa: S701 - a text/plain email: there is no HTML to escape
+                              autoescape=False,  # noqa: S701 - a text/plain email: there is no HTML to escape  # nosec B701
                               keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                               extensions=["jinja2.ext.i18n"])
     environment.install_gettext_translations(Translations.load(str(TRANSLATIONS_DIR), [lang]),  # type: ignore[attr-defined]

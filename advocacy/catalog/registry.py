@@ -97,7 +97,7 @@ class Catalog:
             return
         try:
             self._checked_at = self._clock()
-            assert self._source is not None  # only called with a source
+            assert self._source is not None  # type narrowing: only called with a source  # nosec B101
             try:
                 if self._source.revision() == self._revision:
                     return

@@ -63,7 +63,7 @@ class RepresentClient:
         self.base_url = base_url.rstrip("/")
         self.limiter, self.breaker, self.timeout, self.retries = limiter, breaker, timeout, retries
         self.clock, self.sleep, self.now, self.backoff_seconds = clock, sleep, now, backoff_seconds
-        self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self.rng = rng or random.Random()  # noqa: S311 - retry jitter, not security  # nosec B311
         self.http = http or requests.Session()
         self.http.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # never keep or send cookies
         self.calls = 0  # HTTP requests made, for reports and tests
@@ -86,7 +86,7 @@ class RepresentClient:
         people: list[Representative] = []
         objects, total = 0, None
         for _page in range(max_pages):
-            assert path is not None
+            assert path is not None  # type narrowing for the checker  # nosec B101
             try:
                 payload = self._get(path, token_wait=token_wait)
                 if payload is None:

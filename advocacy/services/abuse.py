@@ -26,7 +26,7 @@ from ..models import Action
 from ..models.limits import LetterFingerprint
 
 HONEYPOT = "leave_empty"
-FORM_TOKEN = "form_issued"  # noqa: S105 — a form field name, not a secret
+FORM_TOKEN = "form_issued"  # noqa: S105 - a form field name, not a secret  # nosec B105
 _FORM_SALT = "form-issued-v1"
 # Providers whose rules are published: Gmail ignores dots and everything after "+" in the local part.
 _DOTS_AND_PLUS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}

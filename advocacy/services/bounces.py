@@ -137,7 +137,7 @@ def flag_address(session: Session, address: str, reason: str, *, now: datetime) 
             return flag
         except IntegrityError:
             flag = session.get(AddressFlag, key, with_for_update=True, populate_existing=True)
-            assert flag is not None  # the other process's row
+            assert flag is not None  # type narrowing: the other process's row exists  # nosec B101
     flag.status, flag.reason, flag.last_seen = "failing", reason[:500], now
     flag.bounces += 1
     return flag

@@ -59,6 +59,6 @@ def upsert_supporter_id(session: Session, person: Supporter, *, now: datetime) -
               "updated_at": now}
     supporter_id = insert_on_conflict(session, SupporterRow, values, conflict=["email_key"],
                                       update=["email", "first_name", "last_name", "postal_code", "updated_at"])
-    assert supporter_id is not None  # DO UPDATE always returns the row
+    assert supporter_id is not None  # type narrowing: DO UPDATE always returns the row  # nosec B101
     return supporter_id
 

@@ -150,7 +150,7 @@ def _submission(who: Caller, campaign: Campaign) -> tuple[Submission, Supporter]
 def _posting(slug: str, kind: str) -> tuple[Caller, Campaign, Submission, Supporter]:
     """What both POST endpoints check first, in this order: the key, its rate limit, the campaign, the body."""
     who = caller(required=True)
-    assert who is not None  # noqa: S101 - caller(required=True) aborts otherwise
+    assert who is not None  # noqa: S101 - caller(required=True) aborts otherwise  # nosec B101
     limit(who)
     campaign = _writable(slug, who, kind)
     submission, person = _submission(who, campaign)

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g, request
+from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter, RequestLimit
 from limits import RateLimitItem, parse, parse_many
 from sqlalchemy import select
@@ -41,23 +42,24 @@ from .services.supporters import insert_on_conflict
 log = logging.getLogger(__name__)
 EXTENSION = "advocacy_limiter"
 KEY_PREFIX = "advocacy-limits"
-OVERRIDES_SECONDS = 10.0  # how long a process trusts the overrides it read; saving in the admin refreshes at once
+OVERRIDES_SECONDS = 5.0  # how long a process trusts the overrides it read; saving in the admin refreshes at once
 TRIP_RECORD = parse("1/10second")  # at most one trip row write per limit and source every ten seconds
 
 
 @dataclass(frozen=True)
 class LimitInfo:
-    label: str
-    counted: str  # what one count is, and per what
+    label: Any  # lazy translatable strings: shown in the admin
+    counted: Any  # what one count is, and per what
 
 
 LIMITS = {
-    "sign": LimitInfo("Petition signatures", "signing attempts per client address"),
-    "letter_preview": LimitInfo("Letter previews", "previews per client address"),
-    "letter_send": LimitInfo("Letters sent", "letters sent per client address"),
-    "lookup": LimitInfo("Postal code lookups", "anonymous API lookups per client address"),
-    "email": LimitInfo("Actions per email address", "signatures and letters per email address (canonical form)"),
-    "office": LimitInfo("Letters to one office", "letters accepted for one office"),
+    "sign": LimitInfo(_l("Petition signatures"), _l("signing attempts per client address")),
+    "letter_preview": LimitInfo(_l("Letter previews"), _l("previews per client address")),
+    "letter_send": LimitInfo(_l("Letters sent"), _l("letters sent per client address")),
+    "lookup": LimitInfo(_l("Postal code lookups"), _l("anonymous API lookups per client address")),
+    "email": LimitInfo(_l("Actions per email address"),
+                       _l("signatures and letters per email address (Gmail's dots and +tags count as one)")),
+    "office": LimitInfo(_l("Letters to one office"), _l("letters accepted for one office")),
 }
 
 

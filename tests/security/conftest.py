@@ -33,3 +33,7 @@ def campaign_of(app, kind: str) -> str:
 
 
 PERSON = {"first_name": "Ada", "last_name": "Byron", "postal_code": "K1P5J2"}
+
+
+# Signed-in staff clients for the admin's limits page and the login redirect tests (see tests/admin/conftest.py).
+from ..admin.conftest import light_password_hashing, staff_client  # noqa: E402,F401

@@ -3,6 +3,8 @@
 Builds a temporary SQLite database with the migrations, inserts ACTIONS actions (most on one petition)
 and LETTERS letter deliveries with bulk inserts in a bounded loop, then times each dashboard query
 (the median of --repeat runs) and a full streamed CSV export, printing each with SQLite's query plan.
+A page of a campaign that large reuses its breakdowns for a minute (services/dashboard.py, SLOW_SECONDS):
+the figure "page again within the minute" is what staff wait for then.
 ``--extra-indexes`` adds candidate indexes afterwards and times everything again, to show what they buy.
 
     .venv/bin/python bench/dashboard.py [--actions 1000000] [--letters 200000] [--repeat 3] [--extra-indexes]
@@ -52,14 +54,16 @@ def insert_actions(db: Database, total: int, rng: random.Random) -> None:
     try:
         cursor = raw.cursor()
         for first in range(0, total, CHUNK):  # bounded: total / CHUNK rounds
+            size = min(first + CHUNK, total) - first
+            ridings, sources = rng.choices(RIDINGS, k=size), rng.choices(SOURCES, k=size)
+            seconds = [rng.randrange(90 * 86400) for _ in range(size)]
             rows = []
-            for n in range(first, min(first + CHUNK, total)):
+            for i, n in enumerate(range(first, first + size)):
                 slug = BIG if n % 10 < 8 else (OTHER if n % 10 == 8 else LETTER)
-                roll = rng.random()
-                status, review = ("pending", "") if roll < 0.08 else ("confirmed", "pending" if roll < 0.1 else "")
-                when = START + timedelta(seconds=rng.randrange(90 * 86400))
-                rows.append((slug, status, f"s{n}@example.com", rng.choice(RIDINGS), rng.choice(SOURCES),
-                             stamp(when), review))
+                roll = n % 50  # 8% pending, 2% in review
+                status, review = ("pending", "") if roll < 4 else ("confirmed", "pending" if roll < 5 else "")
+                rows.append((slug, status, f"s{n}@example.com", ridings[i], sources[i],
+                             stamp(START + timedelta(seconds=seconds[i])), review))
             cursor.execute("BEGIN")
             cursor.executemany(sql, rows)
             cursor.execute("COMMIT")
@@ -137,6 +141,14 @@ def report(db: Database, repeat: int, title: str) -> float:
         print(f"  {name:38} {seconds * 1000:8.1f} ms")
     print(f"  {'one campaign page, all queries':38} {page * 1000:8.1f} ms "
           f"({'within' if page <= TARGET_SECONDS else 'OVER'} the {TARGET_SECONDS * 1000:.0f} ms target)")
+    now = datetime.now(UTC)
+    with db.session() as session:
+        dashboard.forget_breakdowns(session, BIG)
+        dashboard.breakdowns(session, BIG, now=now)  # slow: kept for the next minute
+    kept = timed(db, repeat, lambda s: (dashboard.campaign_counts(s, BIG), dashboard.breakdowns(s, BIG, now=now),
+                                        dashboard.dead_letters(s, BIG)))
+    print(f"  {'page again within the minute (kept)':38} {kept * 1000:8.1f} ms "
+          f"({'within' if kept <= TARGET_SECONDS else 'OVER'} the target; the counts are counted afresh)")
     rows, size, seconds = export_all(db)
     print(f"  CSV export of {rows:,} signatures: {size / 1e6:.1f} MB in {seconds:.1f} s ({rows / seconds:,.0f} rows/s)")
     return page
@@ -146,7 +158,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--actions", type=int, default=1_000_000)
     parser.add_argument("--letters", type=int, default=200_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--extra-indexes", action="store_true", help="time again with the candidate indexes")
     args = parser.parse_args()
     rng = random.Random(7)

@@ -6,9 +6,10 @@ whether a campaign has ten signatures or a million; only the grouped rows come b
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, select
@@ -28,6 +29,11 @@ STATUS_GROUPS: dict[str, ColumnElement[bool]] = {
 }
 MAX_DAYS = 120  # the per-day chart shows at most this many days, the latest
 WAITING = ("held", "queued", "sending", "retry", "batched")
+# The breakdowns of a large campaign take seconds to count (bench/dashboard.py); when they took longer than
+# SLOW_SECONDS, each process keeps them KEEP_SECONDS and the page says how old they are. Small campaigns, and
+# the headline counts of every campaign, are always counted afresh.
+SLOW_SECONDS = 0.25
+KEEP_SECONDS = 60.0
 ALLY_PREFIX = "ally:"  # actions.source of an action an ally brought (services/allies.ally_source)
 
 
@@ -172,3 +178,40 @@ def delivery_states(session: Session, slug: str) -> dict[str, dict[str, int]]:
 def dead_letters(session: Session, slug: str, *, limit: int = 100) -> Sequence[Delivery]:
     """The failed deliveries of a campaign, newest first: what staff can retry or cancel."""
     return list_deliveries(session, status="failed", campaign=slug, limit=limit)
+
+
+@dataclass(frozen=True)
+class Breakdowns:
+    """A campaign's figures beyond the headline counts, and when they were counted."""
+
+    as_of: datetime
+    per_day: list[tuple[date, int]]
+    ridings: list[tuple[str, int]]
+    sources: list[SourceCount]
+    offices: list[OfficeLetters]
+    states: dict[str, dict[str, int]]
+    kept: bool = False  # True when these come from a process's memory rather than a fresh count
+
+
+_kept: dict[tuple[str, str], tuple[float, Breakdowns]] = {}
+
+
+def breakdowns(session: Session, slug: str, *, now: datetime) -> Breakdowns:
+    """Every breakdown of a campaign; a large campaign's are reused for up to KEEP_SECONDS (see SLOW_SECONDS)."""
+    key, began = (str(session.get_bind().url), slug), time.monotonic()
+    kept = _kept.get(key)
+    if kept is not None and kept[0] > began:
+        return replace(kept[1], kept=True)
+    figures = Breakdowns(now, actions_per_day(session, slug), by_riding(session, slug), by_source(session, slug),
+                         letters_per_office(session, slug), delivery_states(session, slug))
+    finished = time.monotonic()
+    if finished - began > SLOW_SECONDS:
+        _kept[key] = (finished + KEEP_SECONDS, figures)
+    else:
+        _kept.pop(key, None)
+    return figures
+
+
+def forget_breakdowns(session: Session, slug: str) -> None:
+    """Count a campaign afresh on its next page view (after staff changed one of its deliveries)."""
+    _kept.pop((str(session.get_bind().url), slug), None)

@@ -5,6 +5,8 @@ The routes are read from ``app.url_map``, so a new admin page is covered without
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from werkzeug.routing import AnyConverter, IntegerConverter
 
@@ -125,3 +127,15 @@ def test_next_only_ever_points_inside_the_admin(target):
 def test_next_keeps_admin_paths():
     assert safe_next("/admin/audit?action=staff.") == "/admin/audit?action=staff."
     assert safe_next("/admin") == "/admin"
+
+
+def test_the_navigation_shows_only_pages_the_role_may_open(staff_client):
+    viewer = staff_client("viewer")
+    page = viewer.get("/admin/account").get_data(as_text=True)
+    nav = page[page.index('<nav class="admin-nav"'):page.index("</nav>")]
+    assert "Log out" in page and "Your account" in nav
+    assert "Staff</a>" not in nav and "Audit log" not in nav
+    for link in re.findall(r'href="([^"]+)"', nav):
+        assert viewer.get(link).status_code == 200, link
+    admin_nav = staff_client("admin").get("/admin/account").get_data(as_text=True)
+    assert "Staff</a>" in admin_nav and "Audit log</a>" in admin_nav

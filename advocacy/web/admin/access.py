@@ -27,6 +27,7 @@ from ...models.base import utcnow
 from ...services import staff_sessions
 from ...services.staff import ROLES
 from ..common import app_context, db_session
+from ..security import safe_next as site_path
 from . import bp
 from .account_forms import ROLE_LABELS
 
@@ -109,14 +110,11 @@ def client_address() -> str:
 
 def safe_next(value: str | None) -> str:
     """A path inside the admin to return to after login, or "" for anything else (no open redirects)."""
-    if not value or len(value) > 500 or "\\" in value or any(ord(ch) < 33 for ch in value):
+    target = site_path(value, default="")  # the site-wide check first: same-origin relative paths only
+    path = urlsplit(target).path
+    if len(target) > 500 or (path != COOKIE_PATH and not path.startswith(COOKIE_PATH + "/")):
         return ""
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc or value.startswith("//"):
-        return ""
-    if parts.path != COOKIE_PATH and not parts.path.startswith(COOKIE_PATH + "/"):
-        return ""
-    return value
+    return target
 
 
 def _login_redirect() -> Response:
@@ -164,8 +162,10 @@ def admin_globals() -> dict[str, Any]:
 
 def visible_nav() -> list[NavLink]:
     staff = current_staff()
-    endpoints = current_app.view_functions
-    return [link for link in NAV if link.endpoint in endpoints and has_role(staff, link.role)]
+    views = current_app.view_functions
+    # The view's own role decides when it has one, so a link never leads to a 403.
+    return [link for link in NAV if link.endpoint in views
+            and has_role(staff, getattr(views[link.endpoint], "required_role", link.role))]
 
 
 @bp.errorhandler(403)

@@ -18,7 +18,7 @@ from ..models import ConsentRecord
 from ..tokens import email_hash
 
 # How consent was given or withdrawn.
-Method = Literal["web_form", "widget", "api", "unsubscribe_page", "one_click"]
+Method = Literal["web_form", "widget", "api", "unsubscribe_page", "one_click", "erasure"]
 _INSERT = insert(ConsentRecord)
 
 

@@ -21,6 +21,7 @@ from ..models import (
     Ally,
     AllyAction,
     Confirmation,
+    ConsentRecord,
     Delivery,
     DeliveryAttachment,
     DeliveryEvent,
@@ -30,11 +31,13 @@ from ..models import (
     WebhookDelivery,
 )
 from ..tokens import email_hash
+from .consent import consent_history, record_withdrawal
 from .deliveries import transition
+from .privacy import anonymise_actions
+from .supporter_mail import ERASED
 from .supporters import email_key
 
 S = DeliveryState
-ERASED = "erased"  # the suppression reason
 PLACEHOLDER = "[removed at the supporter's request]"
 # Letters that have not left yet: erasing cancels them. A letter with a worker (sending) cannot be stopped.
 CANCELLABLE = (S.HELD, S.QUEUED, S.RETRY, S.FAILED, S.BATCHED)
@@ -52,17 +55,13 @@ class PersonRecord:
     attributions: dict[int, tuple[AllyAction, str]]  # by action id: the attribution and the ally's name
     suppression: Suppression | None
     webhooks: list[WebhookDelivery] = field(default_factory=list)
+    consents: list[ConsentRecord] = field(default_factory=list)  # opt-ins and withdrawals, oldest first
 
 
 def find_supporter(session: Session, email: str) -> Supporter | None:
     """Exact match on the address, compared the way the rest of the app compares addresses."""
     key = email_key(email)
     return session.scalars(select(Supporter).where(Supporter.email_key == key)).first() if key else None
-
-
-def is_erased(session: Session, email: str) -> bool:
-    found = session.get(Suppression, email_hash(email_key(email)))
-    return found is not None and found.reason == ERASED
 
 
 def _actions_query(supporter: Supporter) -> Any:  # noqa: ANN401 - a SQLAlchemy select
@@ -82,7 +81,8 @@ def person_record(session: Session, supporter: Supporter) -> PersonRecord:
     webhooks = list(session.scalars(select(WebhookDelivery).where(WebhookDelivery.action_id.in_(ids))
                                     .order_by(WebhookDelivery.id)))
     return PersonRecord(supporter, actions, deliveries, confirmations, attributions,
-                        session.get(Suppression, email_hash(supporter.email_key)), webhooks)
+                        session.get(Suppression, email_hash(supporter.email_key)), webhooks,
+                        consent_history(session, supporter.email_key))
 
 
 def _when(value: datetime | None) -> str | None:
@@ -124,6 +124,9 @@ def export_person(record: PersonRecord, *, now: datetime) -> dict[str, Any]:
         "confirmations": [{"campaign": c.campaign_slug, "created_at": _when(c.created_at),
                            "expires_at": _when(c.expires_at), "reminded_at": _when(c.reminded_at),
                            "confirmed_at": _when(c.confirmed_at)} for c in record.confirmations],
+        "consent": [{"event": c.event, "campaign": c.campaign_slug, "wording": c.wording, "lang": c.lang,
+                     "method": c.method, "source": c.source, "created_at": _when(c.created_at)}
+                    for c in record.consents],
         "suppression": None if record.suppression is None else {
             "reason": record.suppression.reason, "since": _when(record.suppression.created_at)},
     }
@@ -141,7 +144,9 @@ class Erasure:
 
 def erase_person(session: Session, supporter: Supporter, *, now: datetime) -> Erasure:
     """Delete the supporter's personal data, keeping anonymous actions so that every count stays the same."""
-    key, person = supporter.email_key, supporter
+    key = supporter.email_key
+    personal = [f"{supporter.first_name} {supporter.last_name}".strip(), supporter.email, supporter.postal_code,
+                format_postal_code(supporter.postal_code)]
     actions = list(session.scalars(_actions_query(supporter).order_by(Action.id)))
     ids = [a.id for a in actions]
     deliveries = list(session.scalars(select(Delivery).where(Delivery.action_id.in_(ids)).order_by(Delivery.id)))
@@ -151,9 +156,7 @@ def erase_person(session: Session, supporter: Supporter, *, now: datetime) -> Er
         if S(letter.status) in CANCELLABLE:
             transition(session, letter, S.CANCELLED, reason="the supporter's data was erased", now=now)
             cancelled += 1
-        _scrub_digest(session, letter, person)
-        letter.subject = letter.body = PLACEHOLDER
-        letter.reply_to_name = letter.reply_to_address = letter.hold_reason = ""
+        _scrub_digest(session, letter, personal)
     # Emails to the supporter themselves (confirmations, receipts, notices) are about nobody else: they go.
     emails = [d.id for d in deliveries if d.kind != "letter"]
     session.execute(delete(DeliveryEvent).where(DeliveryEvent.delivery_id.in_(emails)))
@@ -166,33 +169,37 @@ def erase_person(session: Session, supporter: Supporter, *, now: datetime) -> Er
     session.execute(update(WebhookDelivery).where(WebhookDelivery.action_id.in_(ids)).values(payload=""))
     session.execute(update(AllyAction).where(AllyAction.action_id.in_(ids)).values(tags=[]))
     codes = {a.postal_code for a in actions} | {supporter.postal_code}
-    for action in actions:
-        # Kept for the counts, status and review as they were; the key only has to be unique per petition.
-        action.email_key, action.supporter_id, action.confirmation_id = f"{ERASED}:{action.id}", None, None
-        action.first_name = action.last_name = action.postal_code = action.review_note = ""
-        action.opt_in = False
+    links = {a.confirmation_id for a in actions} - {None}
     session.flush()
-    session.execute(delete(Confirmation).where(Confirmation.email_key == key))
+    session.execute(update(Action).where(Action.id.in_(ids)).values(supporter_id=None, confirmation_id=None,
+                                                                     opt_in=False, review_note=""))
+    session.execute(delete(Confirmation).where(or_(Confirmation.email_key == key, Confirmation.id.in_(links))))
+    # Names, addresses, postal codes and IP hashes go the way retention removes them; the rows stay for the counts.
+    anonymise_actions(session, Action.id.in_(ids), now=now)
+    # Every letter, sent or not, loses its text (retention only scrubs finished ones, with its own wording).
+    session.execute(update(Delivery).where(Delivery.id.in_([d.id for d in letters])).values(
+        subject=PLACEHOLDER, body=PLACEHOLDER, reply_to_name="", reply_to_address="", hold_reason=""))
     # The lookup cache would otherwise keep the postal code with the time it was looked up.
     session.execute(delete(PostcodeLookup).where(PostcodeLookup.code.in_(codes - {""})))
+    # The ledger keeps its evidence under the address's hash (as the suppression does), without the IP hashes,
+    # and records that every opt-in ended with the erasure.
+    session.execute(update(ConsentRecord).where(ConsentRecord.email_hash == email_hash(key)).values(ip_hash=None))
+    record_withdrawal(session, email_key=key, method="erasure", now=now)
     session.delete(supporter)
     _remember(session, key, now=now)
     session.flush()
     return Erasure(len(actions), cancelled, len(letters), len(emails))
 
 
-def _scrub_digest(session: Session, letter: Delivery, person: Supporter) -> None:
+def _scrub_digest(session: Session, letter: Delivery, personal: list[str]) -> None:
     """A digest carries its letters' text: take this letter and its writer out of it."""
-    if letter.digest_id is None:
-        return
-    digest = session.get(Delivery, letter.digest_id)
+    digest = session.get(Delivery, letter.digest_id) if letter.digest_id is not None else None
     if digest is None:
         return
     body = digest.body.replace(letter.body.strip(), PLACEHOLDER)
-    for personal in (f"{person.first_name} {person.last_name}".strip(), person.email, person.postal_code,
-                     format_postal_code(person.postal_code)):
-        if personal:
-            body = body.replace(personal, PLACEHOLDER)
+    for text in personal:
+        if text:
+            body = body.replace(text, PLACEHOLDER)
     digest.body = body
 
 

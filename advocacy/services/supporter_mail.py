@@ -10,14 +10,17 @@ from sqlalchemy.orm import Session
 
 from ..domain.states import DeliveryState
 from ..emails import RenderedEmail, render_email
-from ..models import Action, Delivery
-from ..tokens import unsubscribe_token
+from ..models import Action, Delivery, Suppression
+from ..tokens import email_hash, unsubscribe_token
 from .deliveries import new_message_id
-from .people import is_erased
+from .supporters import email_key
 
 # Supporter emails that carry the unsubscribe link and the List-Unsubscribe headers: all but the receipt,
 # which is the transactional copy of what the supporter just did.
 UNSUBSCRIBE_KINDS = frozenset({"confirmation", "reminder", "notice"})
+
+
+ERASED = "erased"  # the suppression reason of an erased address
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,12 @@ def queue_supporter_email(session: Session, action: Action, kind: str, email: Re
     )
     session.add(delivery)
     return delivery
+
+
+def is_erased(session: Session, address: str) -> bool:
+    """Whether the address was erased at its owner's request (services/people.py); only its hash is kept."""
+    found = session.get(Suppression, email_hash(email_key(address)))
+    return found is not None and found.reason == ERASED
 
 
 def render(mail: MailSettings, name: str, **context: object) -> RenderedEmail:

@@ -11,8 +11,10 @@ from advocacy.models import Action, Base, Delivery
 from advocacy.models.base import utcnow
 from advocacy.services import people
 from advocacy.services.confirmations import confirm
+from advocacy.services.consent import consent_history, record_opt_in
 from advocacy.services.letters import LetterEdits
 from advocacy.services.stats import count_actions
+from advocacy.services.supporter_mail import is_erased
 
 from ..conftest import post_form
 from .review_setup import LETTER, PETITION, confirm_link, deliver, letters, sign, write_letter
@@ -54,6 +56,9 @@ def test_export_holds_the_persons_actions_letters_and_confirmations(ctx):
     letter = write_letter(ctx, ZELDA, hold=True)
     sign(ctx, ZELDA)
     with ctx.db.transaction() as session:
+        record_opt_in(session, email_key=ADDRESS.lower(), wording="Keep me posted", lang="en", method="web_form",
+                      now=utcnow(), campaign_slug=PETITION)
+    with ctx.db.transaction() as session:
         record = people.person_record(session, people.find_supporter(session, ADDRESS))
         exported = json.loads(json.dumps(people.export_person(record, now=utcnow())))
     assert exported["supporter"]["email"] == ADDRESS
@@ -63,6 +68,7 @@ def test_export_holds_the_persons_actions_letters_and_confirmations(ctx):
         "mpp.ottawa-centre@demo.invalid", "minister.service-delivery@demo.invalid"}
     assert any(d["kind"] == "confirmation" and d["to_address"] == ADDRESS for d in letter_row["deliveries"])
     assert [c["campaign"] for c in exported["confirmations"]] == [LETTER]
+    assert [(c["event"], c["wording"]) for c in exported["consent"]] == [("opt_in", "Keep me posted")]
 
 
 def test_erasing_removes_the_person_from_every_table_and_keeps_every_count(ctx, smtp_sink):
@@ -74,6 +80,9 @@ def test_erasing_removes_the_person_from_every_table_and_keeps_every_count(ctx, 
     assert {d.status for d in letters(ctx, sent)} == {"sent"}
     waiting = write_letter(ctx, ZELDA)  # queued, not sent yet
     sign(ctx, ZELDA)
+    with ctx.db.transaction() as session:
+        record_opt_in(session, email_key=ADDRESS.lower(), wording="Keep me posted", lang="en", method="web_form",
+                      now=utcnow(), campaign_slug=PETITION, ip_hash="f00dfeedcafe")
     assert OWN_WORDS.body.lower() in dump(ctx.db)
     before = totals(ctx)
 
@@ -82,7 +91,7 @@ def test_erasing_removes_the_person_from_every_table_and_keeps_every_count(ctx, 
     assert done.actions == 3 and done.letters_cancelled == 2
 
     everything = dump(ctx.db)
-    for personal in [*PERSONAL, OWN_WORDS.body, OWN_WORDS.subject]:
+    for personal in [*PERSONAL, OWN_WORDS.body, OWN_WORDS.subject, "f00dfeedcafe"]:
         assert personal.lower() not in everything, personal
     assert totals(ctx) == before
     assert {d.status for d in letters(ctx, waiting)} == {"cancelled"}
@@ -90,7 +99,8 @@ def test_erasing_removes_the_person_from_every_table_and_keeps_every_count(ctx, 
     assert {d.body for d in letters(ctx, sent)} == {people.PLACEHOLDER}
     with ctx.db.transaction() as session:
         assert people.find_supporter(session, ADDRESS) is None
-        assert people.is_erased(session, ADDRESS.upper())
+        assert is_erased(session, ADDRESS.upper())
+        assert [c.event for c in consent_history(session, ADDRESS)] == ["opt_in", "withdrawal"]
 
 
 def test_an_erased_address_is_never_mailed_again(ctx, client, smtp_sink):
@@ -105,3 +115,27 @@ def test_an_erased_address_is_never_mailed_again(ctx, client, smtp_sink):
     assert to_them == []
     deliver(ctx, smtp_sink.url)
     assert all(ADDRESS.lower() not in [r.lower() for r in rcpts] for _, rcpts in smtp_sink.envelopes)
+
+
+def test_erasing_takes_the_letter_and_its_writer_out_of_a_waiting_digest(ctx):
+    action = write_letter(ctx, ZELDA, edits=OWN_WORDS)
+    ids = letters(ctx, action)[0].id, letters(ctx, write_letter(ctx, BO))[0].id
+    with ctx.db.transaction() as session:
+        mine, theirs = (session.get(Delivery, i) for i in ids)
+        digest = Delivery(campaign_slug=LETTER, kind="digest", status="queued", recipient_name=mine.recipient_name,
+                          recipient_email=mine.recipient_email, subject="2 constituents wrote",
+                          body=f"Zelda Quixote, K1P 1A4\n\n{mine.body.strip()}\n\n"
+                               f"Bo Li, K1P 5J2\n\n{theirs.body.strip()}",
+                          message_id="<digest@union.test>")
+        session.add(digest)
+        session.flush()
+        for letter in (mine, theirs):
+            letter.status, letter.digest_id = "batched", digest.id
+        digest_id = digest.id
+    with ctx.db.transaction() as session:
+        people.erase_person(session, people.find_supporter(session, ADDRESS), now=utcnow())
+    with ctx.db.transaction() as session:
+        body = session.get(Delivery, digest_id).body
+    assert "Zelda" not in body and "K1P 1A4" not in body and OWN_WORDS.body not in body
+    assert "Bo Li, K1P 5J2" in body  # the other writer's letter still goes
+    assert letters(ctx, action)[0].status == "cancelled"

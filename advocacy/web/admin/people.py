@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired, Length
 from ...models import Supporter
 from ...models.base import utcnow
 from ...services import audit, people
+from ...services.supporter_mail import is_erased
 from ..common import app_context, db_session
 from . import bp
 from .access import current_staff, has_role, require_role
@@ -59,7 +60,7 @@ def people_search() -> tuple[str, int] | Response:
     if supporter is not None:
         return redirect(url_for("admin.people_person", supporter_id=supporter.id))
     missing = _("This address was erased at its owner's request; only a hash of it is kept, so it is never "
-                "mailed again.") if people.is_erased(session, form.email.data) \
+                "mailed again.") if is_erased(session, form.email.data) \
         else _("No supporter has that email address.")
     return _search_page(form, 404, missing=missing)
 

@@ -134,3 +134,30 @@ def test_the_command_prints_counts_only(db, settings, activity):
     assert "0 unconfirmed actions deleted" in result.output and "anonymised" in result.output
     for person in [*PEOPLE, WRITER]:
         assert person["email"] not in result.output and person["last_name"] not in result.output
+
+
+@pytest.mark.postgres
+def test_the_purge_runs_on_postgresql(tmp_path, pg_db, pg_url):
+    from advocacy import create_app
+
+    from ..conftest import make_settings
+    from .conftest import ORG_ADDRESS
+
+    (tmp_path / "instance").mkdir(exist_ok=True)
+    app = create_app(make_settings(tmp_path, database_url=pg_url, org_address=ORG_ADDRESS))
+    client, ctx = app.test_client(), app.extensions["advocacy"]
+    for person in PEOPLE:
+        post_form(client, f"/campaigns/{PETITION}", person)
+    before = count_actions_now(pg_db)
+    with pg_db.transaction() as session:
+        done = purge(session, closed_catalog(ctx, utcnow().astimezone(CAMPAIGN_TZ).date()), POLICY,
+                     now=utcnow() + timedelta(days=100))
+    assert done.actions_anonymised == 3 and done.supporters_anonymised == 2  # Bea opted in: she stays
+    assert done.ip_hashes_dropped == 4  # three actions and one consent record
+    assert count_actions_now(pg_db) == before == 3
+    ctx.db.dispose()
+
+
+def count_actions_now(db) -> int:
+    with db.transaction() as session:
+        return count_actions(session, PETITION)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from advocacy.models import Supporter
-from advocacy.services import dashboard
+from advocacy.services import dashboard, exports
 from advocacy.services.petitions import sign_petition
 from advocacy.web.admin.charts import column_chart, row_chart
 
@@ -57,3 +57,20 @@ def test_chart_bars_scale_to_the_largest_value():
     rows = row_chart([("Ottawa Centre", 4), ("Spadina—Fort York", 2)], width=430, label_width=260)
     assert [bar.width for bar in rows.bars] == [100.0, 50.0] and rows.height == 44
     assert column_chart([]).bars == () and row_chart([]).top == 1
+
+
+def test_postgres_gives_the_same_days_counts_and_export(pg_db, ctx):
+    for number, when in enumerate([datetime(2026, 11, 20, 4, 59, tzinfo=UTC), datetime(2026, 11, 20, 5, tzinfo=UTC)]):
+        email = f"pg{number}@example.com"
+        with pg_db.transaction() as session:
+            sign_petition(session, ctx.catalog.get(PETITION),
+                          Supporter(email=email, email_key=email, first_name="=A", last_name="B",
+                                    postal_code="K1R7S8"), now=when, district="Ottawa Centre")
+    with pg_db.session() as session:
+        assert dashboard.actions_per_day(session, PETITION) == [(date(2026, 11, 19), 1), (date(2026, 11, 20), 1)]
+        assert dashboard.breakdowns(session, PETITION, now=NOW).ridings == [("Ottawa Centre", 2)]
+        filters = exports.ExportFilter(status="confirmed", since=date(2026, 11, 20), riding="Ottawa Centre")
+        batches = list(exports.signature_rows(session, PETITION, filters, batch=1))
+    assert [[row[2] for row in batch] for batch in batches] == [["confirmed"]]  # the 19th in Toronto is left out
+    data = b"".join(exports.csv_chunks(exports.SIGNATURE_COLUMNS, batches)).decode("utf-8-sig")
+    assert "'=A" in data and "pg1@example.com" in data and "pg0@example.com" not in data

@@ -90,6 +90,9 @@ class Settings:
     limit_office: str = "300/day"  # letters accepted for one office (intake; sending is paced by the outbox)
     web_processes: int = 1  # web processes sharing the limits: more than 1 needs ADVOCACY_REDIS_URL in production
     debug: bool = False  # Flask's debugger: never in production
+    # Reverse proxies in front that add X-Forwarded-For/-Proto: the client address (for limits, sign-in locks and
+    # IP hashes) is read that many hops back. 0 trusts no header: the address is the connection's.
+    proxy_hops: int = 0
     # Invisible checks on public forms (services/abuse.py): answers sent faster than this go to review.
     min_fill_seconds: float = 3.0
     # The same source sending this many letters at least this similar within the window goes to review.
@@ -198,6 +201,8 @@ class Settings:
         if self.production and self.rate_limits and self.web_processes > 1 and not self.redis_url:
             raise SettingsError(f"ADVOCACY_WEB_PROCESSES is {self.web_processes}: rate limits kept in each process's "
                                 "memory would each allow the full limit; set ADVOCACY_REDIS_URL to share one count")
+        if not 0 <= self.proxy_hops <= 5:
+            raise SettingsError("ADVOCACY_PROXY_HOPS must be between 0 and 5 (the reverse proxies in front)")
         if self.min_fill_seconds < 0 or not 0 < self.similar_letter_ratio <= 1 or self.similar_letter_count < 2:
             raise SettingsError("ADVOCACY_MIN_FILL_SECONDS must be at least 0, ADVOCACY_SIMILAR_LETTER_RATIO between "
                                 "0 and 1, ADVOCACY_SIMILAR_LETTER_COUNT at least 2")
@@ -276,6 +281,7 @@ class Settings:
             # gunicorn reads WEB_CONCURRENCY for its worker count: trust it when ADVOCACY_WEB_PROCESSES is unset.
             web_processes=number("WEB_PROCESSES", int(concurrency) if concurrency.isdigit() else 1),
             debug=(get("DEBUG") or env.get("FLASK_DEBUG", "")).strip().lower() in {"1", "on", "true", "yes"},
+            proxy_hops=number("PROXY_HOPS", defaults.proxy_hops),
             min_fill_seconds=number("MIN_FILL_SECONDS", defaults.min_fill_seconds, float),
             similar_letter_ratio=number("SIMILAR_LETTER_RATIO", defaults.similar_letter_ratio, float),
             similar_letter_count=number("SIMILAR_LETTER_COUNT", defaults.similar_letter_count),

@@ -83,7 +83,7 @@ def hashed(kind: str, raw: str) -> str:
 
 
 def client_key() -> str:
-    # request.remote_addr is the proxy unless the deployment puts ProxyFix in front (README: behind a proxy).
+    # Behind a reverse proxy, ADVOCACY_PROXY_HOPS makes remote_addr the client's (web/security.py, ProxyFix).
     return hashed("ip", request.remote_addr or "unknown")
 
 

@@ -12,6 +12,7 @@ from functools import partial
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..config import SettingsError
 from ..models.base import utcnow
@@ -65,10 +66,15 @@ NO_STORE_PREFIXES = ("/admin", "/api/", "/confirm/", "/unsubscribe", "/export")
 
 
 def init_security(app: Flask) -> None:
-    """Refuse to serve with the debugger in production, and add the default headers to every response."""
+    """Refuse to serve with the debugger in production, read the client address through the configured proxies,
+    and add the default headers to every response."""
     settings = app.extensions["advocacy"].settings
     if settings.production and app.debug:
         raise SettingsError("Flask's debugger is on (FLASK_DEBUG): it must be off in production")
+    if settings.proxy_hops:
+        # Only as many X-Forwarded-* entries as there are proxies of ours: any further left were sent by the client.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
+                                x_proto=settings.proxy_hops)
     app.after_request(partial(add_security_headers, hsts=settings.production))
     app.add_template_global(form_issued_token)
 

@@ -9,6 +9,7 @@ from advocacy.models.base import utcnow
 from advocacy.services.abuse import form_age, issue_form_token
 
 from .conftest import campaign_of
+from .test_limits_and_checks import sign
 
 SECRET = "s" * 40
 # Every other production requirement met, so each test sees the refusal it is about.
@@ -72,6 +73,7 @@ def test_oversized_body_gets_a_413_page(make_app):
     ({"secret_key": SECRET, "debug": True}, "DEBUG"),
     ({"secret_key": SECRET, "web_processes": 3}, "ADVOCACY_REDIS_URL"),
     ({"secret_key": SECRET, "limit_sign": "often"}, "ADVOCACY_LIMIT_SIGN"),
+    ({"secret_key": SECRET, "proxy_hops": -1}, "ADVOCACY_PROXY_HOPS"),
 ])
 def test_production_refuses_unsafe_settings(changes, message):
     with pytest.raises(SettingsError, match=message):
@@ -93,3 +95,22 @@ def test_a_token_signed_by_one_process_verifies_in_another(make_app):
     token = issue_form_token(first.config["SECRET_KEY"])
     assert form_age(second.config["SECRET_KEY"], token, utcnow()) is not None
     assert form_age("another-secret-" * 3, token, utcnow()) is None
+
+
+def test_behind_a_proxy_each_client_has_its_own_limit(make_app):
+    app = make_app(limit_sign="1/minute", proxy_hops=1)
+    slug = campaign_of(app, "petition")
+    for number, client_address in enumerate(("198.51.100.7", "203.0.113.9")):
+        client = app.test_client()
+        client.environ_base.update(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=client_address)
+        assert sign(client, slug, f"p{number}@example.com").status_code == 303
+        assert sign(client, slug, f"q{number}@example.com").status_code == 429
+
+
+def test_without_proxies_a_forwarded_header_cannot_pick_another_address(make_app):
+    app = make_app(limit_sign="1/minute")
+    client, slug = app.test_client(), campaign_of(app, "petition")
+    client.environ_base.update(HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert sign(client, slug, "p@example.com").status_code == 303
+    client.environ_base.update(HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert sign(client, slug, "q@example.com").status_code == 429

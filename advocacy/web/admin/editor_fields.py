@@ -96,7 +96,8 @@ def editor_sections(values: dict[str, str], errors: FieldErrors, *, creating: bo
 
     about = [
         f("slug", _l("Slug"), "text" if creating else "fixed", width="w-30",
-          hint=_l("The address: /campaigns/<slug>. Lower-case letters, digits and hyphens; it cannot change later.")),
+          hint=_l("The end of the address /campaigns/… : lower-case letters, digits and hyphens, like "
+                   "fund-transit-now. It cannot change later.")),
         f("kind", _l("Kind"), "select" if creating else "fixed",
           choices=(("petition", _l("Petition")), ("letter", _l("Letter to representatives")))),
         f("visibility", _l("Visibility"), "select", choices=(("public", _l("Public: listed, with its count")),
@@ -132,7 +133,7 @@ def editor_sections(values: dict[str, str], errors: FieldErrors, *, creating: bo
     ]))
     sections.append(Section(_l("Targets, letters and delivery"), [
         f(TARGETS_FIELD, _l("Targets and letters (TOML)"), "textarea", rows=18, width="w-full code",
-          hint=_l("[[targets]] blocks (with their delivery policy) and [letters.<key>.en] / [letters.<key>.fr] "
-                  "tables, written exactly as in a campaign file: see campaigns/README.md.")),
+          hint=_l("[[targets]] blocks (with their delivery policy) and [letters.default.en] tables (also .fr, and "
+                  "other keys than default), written exactly as in a campaign file: see campaigns/README.md.")),
     ]))
     return sections

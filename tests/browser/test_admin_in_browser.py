@@ -11,6 +11,7 @@ from advocacy.channels.mailbox import read_mailbox
 from advocacy.worker import Worker
 
 from ..admin.conftest import make_staff, next_code
+from .test_accessibility import AXE_OPTIONS
 from .test_forms_in_browser import fill_details
 
 pytestmark = pytest.mark.browser
@@ -26,6 +27,15 @@ body = """
 Please fund the transit plan. Buses every ten minutes would change my commute.
 """
 '''
+
+
+def assert_accessible(page, name: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=AXE_OPTIONS)
+    problems = [f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+                for v in results.response["violations"]]
+    assert not problems, f"{name}: {problems}"
 
 
 def sign_in(page, live_server: str, db) -> None:
@@ -59,11 +69,19 @@ def test_a_campaigner_makes_a_letter_campaign_and_a_supporters_letter_reaches_th
                                                                                         db, ctx):
     sign_in(page, live_server, db)
     write_campaign(page)
+    page.get_by_role("group", name="About the campaign").get_by_label("Goal").fill("a thousand")
+    page.get_by_role("button", name="Save as a draft").click()
+    summary = page.get_by_role("alert")
+    assert "goal: must be a whole number, without quotes" in summary.inner_text()
+    assert_accessible(page, "editor with a problem")
+    summary.get_by_role("link", name="goal: must be a whole number, without quotes").click()
+    page.get_by_role("group", name="About the campaign").get_by_label("Goal").fill("1000")
     page.get_by_role("button", name="Preview without saving").click()
     assert page.get_by_role("heading", name="Target 0: Each supporter's MPP").is_visible()
     assert "Fund transit in [riding]" in page.locator(".editor-preview").inner_text()
     preview = page.frame_locator("iframe.preview-frame")
     assert preview.get_by_role("heading", name="Fund transit now").is_visible()
+    assert_accessible(page, "editor preview")
 
     page.get_by_role("button", name="Save as a draft").click()
     page.wait_for_url(f"**/admin/editor/{SLUG}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -36,6 +36,9 @@ class _Page:
     campaign: Campaign  # held so that its id() in the key cannot be reused by another object while cached
     parts: tuple[str, ...]  # the page cut at each slot: len(parts) == len(slots) + 1
     slots: tuple[str, ...]  # "csrf", "issued" or "progress": what goes after parts[i]
+    # The progress block for the last count shown: the count changes far less often than the page is viewed
+    # (public_count keeps it for seconds) and formatting it in the page's language is a fifth of a request.
+    progress: dict[int | None, str] = field(default_factory=dict)
 
 
 _pages: WeakKeyDictionary[Flask, OrderedDict[tuple[Any, ...], _Page]] = WeakKeyDictionary()
@@ -51,7 +54,7 @@ def progress_html(campaign: Campaign, count: int | None) -> str:
     if count is None:
         return ""
     progress = get_template_attribute("_macros/forms.html", "progress")
-    return str(progress(count, campaign.goal, "signatures" if campaign.kind == "petition" else "letters"))
+    return str(progress(count, campaign.goal, campaign.kind))
 
 
 def campaign_page(campaign: Campaign, phase: str, count: int | None, render: Callable[[], str]) -> str:
@@ -61,8 +64,13 @@ def campaign_page(campaign: Campaign, phase: str, count: int | None, render: Cal
     page = pages.get(key)
     if page is not None and page.campaign is campaign:
         pages.move_to_end(key)
+        progress = page.progress.get(count)
+        if progress is None:
+            progress = progress_html(campaign, count)
+            page.progress.clear()
+            page.progress[count] = progress
         values = {"csrf": str(escape(generate_csrf())), "issued": str(escape(form_issued_token())),
-                  "progress": progress_html(campaign, count)}
+                  "progress": progress}
         out = [page.parts[0]]
         for slot, part in zip(page.slots, page.parts[1:], strict=True):
             out += (values[slot], part)

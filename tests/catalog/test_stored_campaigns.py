@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from advocacy.catalog import CampaignFileError, Catalog, load_campaign_text, load_directory
@@ -102,6 +103,15 @@ def _store(db, slug: str, text: str | None, status: str = "live") -> None:
 
 
 def test_two_catalogs_on_one_database_see_each_others_changes(settings, db, tmp_path):
+    see_each_others_changes(db, tmp_path)
+
+
+@pytest.mark.postgres
+def test_two_catalogs_on_postgresql_see_each_others_changes(pg_db, tmp_path):
+    see_each_others_changes(pg_db, tmp_path)
+
+
+def see_each_others_changes(db, tmp_path):
     directory = write_campaigns(tmp_path / "campaigns", {"from-a-file.toml": campaign_toml("from-a-file")})
     first = open_catalog(directory, db, refresh_seconds=0)
     second = open_catalog(directory, db, refresh_seconds=0)

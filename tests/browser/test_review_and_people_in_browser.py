@@ -9,16 +9,15 @@ from advocacy.models import Action
 from advocacy.models.base import utcnow
 from advocacy.services import moderation
 
-from ..browser.conftest import browser, live_server, page  # noqa: F401 - fixtures
-from ..browser.test_accessibility import axe, check_page  # noqa: F401 - a fixture
-from .conftest import make_staff, next_code
-from .review_setup import letters, write_letter
+from ..admin.conftest import make_staff, next_code
+from ..admin.review_setup import letters, write_letter
+from .test_accessibility import axe, check_page  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.browser
 ZELDA = Supporter("Zelda", "Quixote", "zelda@example.com", "K1P1A4")
 
 
-def sign_in(page, live_server: str, db, path: str) -> None:  # noqa: F811
+def sign_in(page, live_server: str, db, path: str) -> None:
     staff, password = make_staff(db, "admin")
     page.goto(f"{live_server}{path}")
     page.get_by_label("Email address").fill(staff.email)
@@ -29,7 +28,7 @@ def sign_in(page, live_server: str, db, path: str) -> None:  # noqa: F811
     page.wait_for_url(f"**{path}")
 
 
-def test_a_letter_is_held_edited_and_approved_and_its_writer_erased(page, live_server, axe, ctx, db):  # noqa: F811
+def test_a_letter_is_held_edited_and_approved_and_its_writer_erased(page, live_server, axe, ctx, db):  # noqa: F811 - axe
     action = write_letter(ctx, ZELDA)
     with ctx.db.transaction() as session:
         moderation.flag_for_review(session, session.get(Action, action), "near-identical letters", now=utcnow())

@@ -11,10 +11,12 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from babel.support import LazyProxy
 from email_validator import EmailNotValidError, validate_email
 
 from .domain.errors import InvalidPostalCode
 from .domain.postal import normalise_postal_code
+from .domain.text import _l, format_count
 from .mail import unsafe_reason
 
 _URLISH = re.compile(r"(https?:|www\.|://)", re.IGNORECASE)
@@ -27,12 +29,12 @@ class InvalidField(ValueError):
 
 def check_name(value: str) -> str:
     if unsafe_reason(value):
-        raise InvalidField("Names can only contain letters, spaces and punctuation")
+        raise InvalidField(str(_l("Names can only contain letters, spaces and punctuation")))
     # Links and spreadsheet formulas in a name are spam or CSV injection, never a real signature.
     if _URLISH.search(value) or value[:1] in {"=", "+", "-", "@"}:
-        raise InvalidField("Enter your name as you would sign it")
+        raise InvalidField(str(_l("Enter your name as you would sign it")))
     if not any(unicodedata.category(ch).startswith("L") for ch in value):
-        raise InvalidField("Enter your name as you would sign it")
+        raise InvalidField(str(_l("Enter your name as you would sign it")))
     return value
 
 
@@ -42,9 +44,9 @@ def check_email(value: str) -> str:
         # No SMTPUTF8 local parts: offices' mail servers and ours must be able to reply to every address.
         result = validate_email(value, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
-        raise InvalidField(f"Enter an email address like name@example.com ({exc})") from exc
+        raise InvalidField(str(_l("Enter an email address like name@example.com (%(reason)s)", reason=exc))) from exc
     if unsafe_reason(result.normalized) or "=?" in result.normalized:
-        raise InvalidField("Enter an email address like name@example.com")
+        raise InvalidField(str(_l("Enter an email address like name@example.com")))
     return result.normalized
 
 
@@ -60,24 +62,24 @@ def check_postal_code(value: str) -> str:
 class TextRule:
     """One supporter field: required, at most ``max_length`` characters once trimmed, then ``check``."""
 
-    required: str  # the message when it is empty
+    required: LazyProxy  # the message when it is empty
     max_length: int
-    too_long: str
+    too_long: LazyProxy
     check: Callable[[str], str]
 
     def clean(self, value: str) -> str:
         value = value.strip()
         if not value:
-            raise InvalidField(self.required)
+            raise InvalidField(str(self.required))
         if len(value) > self.max_length:
-            raise InvalidField(self.too_long)
+            raise InvalidField(str(self.too_long))
         return self.check(value)
 
 
-FIRST_NAME = TextRule("Enter your first name", 100, "Keep your first name under 100 characters", check_name)
-LAST_NAME = TextRule("Enter your last name", 100, "Keep your last name under 100 characters", check_name)
-EMAIL = TextRule("Enter your email address", 254, "That email address is too long", check_email)
-POSTAL_CODE = TextRule("Enter your postal code, like K1P 5J2", 10, "Enter a postal code like K1P 5J2",
+FIRST_NAME = TextRule(_l("Enter your first name"), 100, _l("Keep your first name under 100 characters"), check_name)
+LAST_NAME = TextRule(_l("Enter your last name"), 100, _l("Keep your last name under 100 characters"), check_name)
+EMAIL = TextRule(_l("Enter your email address"), 254, _l("That email address is too long"), check_email)
+POSTAL_CODE = TextRule(_l("Enter your postal code, like K1P 5J2"), 10, _l("Enter a postal code like K1P 5J2"),
                        check_postal_code)
 SUPPORTER_RULES = {"first_name": FIRST_NAME, "last_name": LAST_NAME, "email": EMAIL, "postal_code": POSTAL_CODE}
 
@@ -86,14 +88,16 @@ def letter_problems(subject: str, body: str, max_chars: int) -> dict[str, str]:
     """What is wrong with an edited letter, by field (``subject``, ``body``); empty when it can be sent."""
     problems = {}
     if not subject:
-        problems["subject"] = "Enter a subject for your letter"
+        problems["subject"] = str(_l("Enter a subject for your letter"))
     elif len(subject) > SUBJECT_MAX or unsafe_reason(subject):
-        problems["subject"] = f"Keep the subject to one line of at most {SUBJECT_MAX} characters"
+        problems["subject"] = str(_l("Keep the subject to one line of at most %(max)s characters",
+                                     max=format_count(SUBJECT_MAX)))
     if not body:
-        problems["body"] = "Write your letter"
+        problems["body"] = str(_l("Write your letter"))
     elif any(unicodedata.category(ch) in {"Cc", "Cs"} and ch not in "\n\r\t" for ch in body):
         # NUL and other control characters: PostgreSQL refuses NUL in text, and no office could read them.
-        problems["body"] = "Your letter contains characters that cannot be sent; retype it as plain text"
+        problems["body"] = str(_l("Your letter contains characters that cannot be sent; retype it as plain text"))
     elif len(body) > max_chars:
-        problems["body"] = f"Your letter is {len(body):,} characters long; keep it under {max_chars:,}"
+        problems["body"] = str(_l("Your letter is %(length)s characters long; keep it under %(max)s",
+                                  length=format_count(len(body)), max=format_count(max_chars)))
     return problems

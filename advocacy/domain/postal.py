@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .errors import InvalidPostalCode
+from .text import _l
 
 # Canada Post never uses D F I O Q U; W and Z never start a code.
 _FIRST = "ABCEGHJKLMNPRSTVXY"
@@ -17,22 +18,24 @@ def normalise_postal_code(raw: str) -> str:
     """Return the code as ``A1A1A1`` (upper case, no space) or raise ``InvalidPostalCode``."""
     code = _SPACES.sub("", (raw or "").upper())
     if not code:
-        raise InvalidPostalCode("Enter your postal code, like K1P 5J2")
+        raise InvalidPostalCode(_l("Enter your postal code, like K1P 5J2"))
     if len(code) != 6:
-        raise InvalidPostalCode("A postal code has 6 characters, like K1P 5J2")
+        raise InvalidPostalCode(_l("A postal code has 6 characters, like K1P 5J2"))
     if _PATTERN.match(code):
         if code == "H0H0H0":
-            raise InvalidPostalCode("H0H 0H0 is Santa's postal code: enter your own")
+            raise InvalidPostalCode(_l("H0H 0H0 is Santa's postal code: enter your own"))
         return code
     for position, char in enumerate(code):
         wants_letter = position % 2 == 0
         if wants_letter and not char.isalpha():
-            raise InvalidPostalCode(f"Character {position + 1} of a postal code must be a letter, like K1P 5J2")
+            raise InvalidPostalCode(_l("Character %(position)s of a postal code must be a letter, like K1P 5J2",
+                                       position=position + 1))
         if not wants_letter and not char.isdigit():
-            raise InvalidPostalCode(f"Character {position + 1} of a postal code must be a digit, like K1P 5J2")
+            raise InvalidPostalCode(_l("Character %(position)s of a postal code must be a digit, like K1P 5J2",
+                                       position=position + 1))
         if wants_letter and char not in (_FIRST if position == 0 else _OTHER):
-            raise InvalidPostalCode(f"Canadian postal codes never use the letter {char} there")
-    raise InvalidPostalCode("Enter a postal code like K1P 5J2")  # pragma: no cover - unreachable
+            raise InvalidPostalCode(_l("Canadian postal codes never use the letter %(letter)s there", letter=char))
+    raise InvalidPostalCode(_l("Enter a postal code like K1P 5J2"))  # pragma: no cover - unreachable
 
 
 def format_postal_code(code: str) -> str:

@@ -156,7 +156,8 @@ def tell_writer(session: Session, action_id: int, *, now: datetime, mail: MailSe
     if action is None or not bounced or not bounced[0].reply_to_address:
         return False
     found = campaign(action.campaign_slug)
-    email = render(mail, "notice", first_name=action.first_name, title=found.title if found else action.campaign_slug,
+    email = render(mail, "notice", lang=action.lang, first_name=action.first_name,
+                   title=found.texts(action.lang).title if found else action.campaign_slug,
                    offices=[_office(d) for d in bounced], unsubscribe=unsubscribe_url(mail, action.email_key))
     earlier = session.scalar(select(Delivery.id).where(Delivery.action_id == action_id, Delivery.kind == "notice")
                              .limit(1))
@@ -172,9 +173,8 @@ def tell_writer(session: Session, action_id: int, *, now: datetime, mail: MailSe
 
 
 def _office(delivery: Delivery) -> dict[str, str]:
-    where = f" for {delivery.recipient_district}" if delivery.recipient_district else ""
-    return {"name": delivery.recipient_name, "title": f"{delivery.recipient_office}{where}",
-            "address": delivery.recipient_email}
+    return {"name": delivery.recipient_name, "title": delivery.recipient_office,
+            "district": delivery.recipient_district, "address": delivery.recipient_email}
 
 
 def failing_addresses(session: Session) -> list[tuple[AddressFlag, list[str]]]:

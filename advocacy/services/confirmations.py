@@ -156,14 +156,22 @@ def queue_link_email(session: Session, campaign: Campaign, action: Action, confi
     """Email the link; ``to_address`` saves a query when the caller knows the supporter's address."""
     # Every action this link confirms, this one included even before it is flushed.
     linked = select(Action.id).where(or_(Action.confirmation_id == confirmation.id, Action.id == action.id))
-    email = render(mail, template, kind=campaign.kind, mode=campaign.confirm_mode, title=campaign.title,
-                   first_name=action.first_name, letters=_letters_of(session, campaign, linked),
-                   link=f"{mail.base_url}/confirm/{confirmation_link_token(mail.secret_key, confirmation)}",
+    # In the language of the page the supporter used, as are the receipt and their letters.
+    email = render(mail, template, lang=action.lang, kind=campaign.kind, mode=campaign.confirm_mode,
+                   title=campaign.texts(action.lang).title, first_name=action.first_name,
+                   letters=_letters_of(session, campaign, linked),
+                   link=f"{mail.base_url}{_page_prefix(action.lang)}/confirm/"
+                        f"{confirmation_link_token(mail.secret_key, confirmation)}",
                    unsubscribe=unsubscribe_url(mail, action.email_key))
     kind = "confirmation" if template == "confirm" else "reminder"
     queue_supporter_email(session, action, kind, email, to_name=f"{action.first_name} {action.last_name}",
                           to_address=to_address or _address_of(session, action), now=now,
                           message_domain=mail.message_domain)
+
+
+def _page_prefix(lang: str) -> str:
+    """The link opens the confirmation page in the supporter's language (web/i18n.py: French pages under /fr)."""
+    return "/fr" if lang == "fr" else ""
 
 
 def _address_of(session: Session, action: Action) -> str:
@@ -221,7 +229,8 @@ def queue_receipt(session: Session, campaign: Campaign, actions: list[Action], *
                   now: datetime) -> None:
     """A copy of what was sent, for the supporter's records (a transactional email: no unsubscribe)."""
     first = actions[0]
-    email = render(mail, "receipt", kind=campaign.kind, title=campaign.title, first_name=first.first_name,
+    email = render(mail, "receipt", lang=first.lang, kind=campaign.kind, title=campaign.texts(first.lang).title,
+                   first_name=first.first_name,
                    letters=_letters_of(session, campaign, [a.id for a in actions]))
     queue_supporter_email(session, first, "receipt", email, to_name=f"{first.first_name} {first.last_name}",
                           to_address=_address_of(session, first), now=now, message_domain=mail.message_domain)

@@ -11,6 +11,7 @@ from ..catalog.schema import Campaign
 from ..catalog.templating import render_letter_template
 from ..domain.errors import CampaignClosed, NoTargets
 from ..domain.postal import format_postal_code
+from ..domain.text import _l
 from ..domain.types import Recipient, RenderedLetter, Supporter
 from ..models import Action
 from .abuse import canonical_email
@@ -34,20 +35,20 @@ def default_letter_text(campaign: Campaign, lang: str = "en") -> LetterEdits:
     """The subject and body an editable letter starts from (editable bodies name no target)."""
     version = next(iter(campaign.letters.values()))
     text = (version.fr if lang == "fr" else None) or version.en
-    context = _context(campaign, None, None, "")
+    context = _context(campaign, None, None, "", lang)
     return LetterEdits(render_letter_template(text.subject, context).strip(),
                        render_letter_template(text.body, context).strip())
 
 
 def _context(campaign: Campaign, recipient: Recipient | None, person: Supporter | None,
-             city: str) -> dict[str, dict[str, str]]:
+             city: str, lang: str) -> dict[str, dict[str, str]]:
     target = {"name": recipient.name, "office": recipient.office, "district": recipient.district} if recipient \
         else {"name": "", "office": "", "district": ""}
     supporter = {"first_name": "", "last_name": "", "name": "", "postal_code": "", "city": city}
     if person:
         supporter.update(first_name=person.first_name, last_name=person.last_name, name=person.name,
                          postal_code=format_postal_code(person.postal_code))
-    return {"target": target, "supporter": supporter, "campaign": {"title": campaign.title}}
+    return {"target": target, "supporter": supporter, "campaign": {"title": campaign.texts(lang).title}}
 
 
 def compose_letters(campaign: Campaign, recipients: list[Recipient], person: Supporter, *, lang: str = "en",
@@ -57,7 +58,7 @@ def compose_letters(campaign: Campaign, recipients: list[Recipient], person: Sup
     for recipient in recipients:
         version = campaign.letters[recipient.letter_key]
         text = (version.fr if lang == "fr" else None) or version.en
-        context = _context(campaign, recipient, person, city)
+        context = _context(campaign, recipient, person, city, lang)
         greeting = render_letter_template(text.greeting, context).strip()
         if edits is not None and campaign.editable:
             subject, body = edits.subject.strip(), edits.body.strip()
@@ -81,9 +82,9 @@ def submit_letter(session: Session, campaign: Campaign, person: Supporter, lette
     if campaign.kind != "letter":
         raise ValueError(f"{campaign.slug} is not a letter campaign")
     if not campaign.is_open(now):
-        raise CampaignClosed("This campaign is not accepting letters now.")
+        raise CampaignClosed(str(_l("This campaign is not accepting letters now.")))
     if not letters:
-        raise NoTargets("There is nobody to send this letter to.")
+        raise NoTargets(str(_l("There is nobody to send this letter to.")))
     action = Action(campaign_slug=campaign.slug, kind="letter", status="pending" if hold else "confirmed",
                     lang=lang, supporter_id=upsert_supporter_id(session, person, now=now),
                     email_key=email_key(person.email), canonical_key=canonical_email(person.email),

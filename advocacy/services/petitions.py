@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..catalog import Campaign
 from ..domain.errors import CampaignClosed
+from ..domain.text import _l
 from ..domain.types import Supporter
 from ..models import Action
 from ..providers import RepresentativeProvider
@@ -101,7 +102,7 @@ def _check_open(campaign: Campaign, now: datetime) -> None:
     if campaign.kind != "petition":
         raise ValueError(f"{campaign.slug} is not a petition")
     if not campaign.is_open(now):
-        raise CampaignClosed("This petition is not accepting signatures now.")
+        raise CampaignClosed(str(_l("This petition is not accepting signatures now.")))
 
 
 def _insert(session: Session, campaign: Campaign, person: Supporter, *, now: datetime, hold: bool, district: str,

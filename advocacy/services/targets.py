@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session
 from ..catalog.schema import Campaign, OfficialTarget, RepresentativeTarget
 from ..domain.errors import UnknownPostalArea
 from ..domain.postal import format_postal_code, postal_area
+from ..domain.text import _l
 from ..domain.types import ELECTED_LEVELS, Candidate, Confidence, Level, Lookup, Match, Recipient
 from ..providers import RepresentativeProvider
 from .lookup import chosen_candidate
 
-LEVEL_NAMES = {"federal": "MP", "provincial": "MPP", "municipal": "city councillor"}
+# Who represents a supporter at each level, as the pages name them (translated when shown).
+LEVEL_NAMES = {"federal": _l("MP"), "provincial": _l("MPP"), "municipal": _l("city councillor")}
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,9 @@ def resolve_targets(session: Session, campaign: Campaign, postal_code: str, prov
     needs_lookup = any(level not in picks for level in levels)
     lookup = provider.lookup(session, postal_code) if needs_lookup else None
     if needs_lookup and lookup is None:
-        raise UnknownPostalArea(
-            f"We don't have representatives for the postal area {postal_area(postal_code)} yet. "
-            f"Check {format_postal_code(postal_code)} is your postal code."
-        )
+        raise UnknownPostalArea(str(_l(
+            "We don't have representatives for the postal area %(area)s yet. Check %(code)s is your postal code.",
+            area=postal_area(postal_code), code=format_postal_code(postal_code))))
     recipients: list[Recipient] = []
     problems: list[str] = []
     for group, target in enumerate(campaign.targets):
@@ -72,7 +73,8 @@ def resolve_targets(session: Session, campaign: Campaign, postal_code: str, prov
             if level in picks:
                 candidate = chosen_candidate(session, picks[level], level)
                 if candidate is None:
-                    problems.append(f"We could not find the {LEVEL_NAMES[target.level]}'s district you chose.")
+                    problems.append(str(_l("We could not find the district you chose for your %(who)s.",
+                                              who=LEVEL_NAMES[target.level])))
                     continue
                 candidates = [candidate]
             else:
@@ -83,7 +85,7 @@ def resolve_targets(session: Session, campaign: Campaign, postal_code: str, prov
         else:
             recipient = _official(session, target, provider)
             if recipient is None:
-                problems.append(f"The office {target.office} is not in our directory.")
+                problems.append(str(_l("The office %(office)s is not in our directory.", office=target.office)))
             else:
                 recipients.append(replace(recipient, target_group=group))
     return Resolution(_unique(recipients), lookup, problems)
@@ -93,7 +95,7 @@ def _representative(candidates: list[Candidate], target: RepresentativeTarget,
                     problems: list[str]) -> Recipient | None:
     """The most likely district's representative. A vacant ward passes to the next body (the mayor)."""
     if not candidates:
-        problems.append(f"We don't have your {LEVEL_NAMES[target.level]} for this area.")
+        problems.append(str(_l("We don't have your %(who)s for this area.", who=LEVEL_NAMES[target.level])))
         return None
     tried: set[str] = set()
     for candidate in candidates:
@@ -101,11 +103,12 @@ def _representative(candidates: list[Candidate], target: RepresentativeTarget,
             continue  # a less likely district of the same kind: offered for choice, never written to unasked
         tried.add(candidate.group)
         if candidate.vacant:
-            problems.append(f"The seat for {candidate.district.name} is vacant right now.")
+            problems.append(str(_l("The seat for %(district)s is vacant right now.", district=candidate.district.name)))
             continue
         rep = candidate.representatives[0]
         if not rep.email:
-            problems.append(f"We have no email address for {rep.name}, {rep.office} for {candidate.district.name}.")
+            problems.append(str(_l("We have no email address for %(name)s, %(office)s for %(district)s.",
+                                       name=rep.name, office=rep.office, district=candidate.district.name)))
             return None
         return Recipient(name=rep.name, office=rep.office, district=rep.district or candidate.district.name,
                          email=rep.email, level=rep.level, letter_key=target.letter, match=candidate.match.value,

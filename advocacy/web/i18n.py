@@ -11,6 +11,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
+from flask_babel import get_locale, get_translations
+
+from ..domain.text import use_translations
 
 LANGUAGES = ("en", "fr")
 PREFIXED = ("fr",)
@@ -78,6 +81,7 @@ def language_url(code: str) -> str:
 
 def init_i18n(app: Flask) -> None:
     app.wsgi_app = LanguagePrefix(app.wsgi_app)  # type: ignore[method-assign]
+    use_translations(get_translations, get_locale)  # messages from the domain and services, in this request's language
     app.before_request(_choose_language)
     app.after_request(_vary_on_language)
     app.add_template_global(language_url)

@@ -35,10 +35,10 @@ def check_offices(letters: list[RenderedLetter]) -> None:
 
 
 def review_letter(session: Session, campaign: Campaign, action: Action, edits: LetterEdits | None,
-                  reasons: list[str], *, now: datetime) -> None:
+                  reasons: list[str], *, now: datetime, lang: str = "en") -> None:
     """Add the similarity check (custom text only) to ``reasons`` and send the letter to review if any."""
     settings = app_context().settings
-    if edits is not None and edits.body.strip() != default_letter_text(campaign).body.strip():
+    if edits is not None and edits.body.strip() != default_letter_text(campaign, lang).body.strip():
         rule = abuse.SimilarityRule(settings.similar_letter_ratio, settings.similar_letter_count,
                                     settings.similar_letter_hours)
         reason = abuse.similar_letter_reason(session, source=hashed("ip", request.remote_addr or "unknown"),

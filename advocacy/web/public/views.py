@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import Response, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import TooManyRequests
 
@@ -55,7 +56,8 @@ def _count(campaign: Campaign) -> int | None:
 def _campaign_html(campaign: Campaign, form: SupporterForm, count: int | None, phase: str, problem: str) -> str:
     text = _campaign_text(campaign)
     return render_template(
-        "public/campaign.html", campaign=campaign, text=text, body_html=markdown_to_html(text.body), form=form,
+        "public/campaign.html", campaign=campaign, text=text, text_lang=_shown_lang(campaign),
+        body_html=markdown_to_html(text.body), form=form,
         count=count, phase=phase, problem=problem, levels=[LEVEL_NAMES[level] for level in campaign.levels()],
         page_url=_absolute(url_for("public.campaign", slug=campaign.slug)),
     )
@@ -63,14 +65,23 @@ def _campaign_html(campaign: Campaign, form: SupporterForm, count: int | None, p
 
 def _campaign_text(campaign: Campaign) -> CampaignText:
     """The campaign's words as the form shows them (the consent ledger records the same opt-in wording)."""
-    return campaign.texts()
+    return campaign.texts(_lang())
 
 
 def _consent_shown(campaign: Campaign) -> ConsentShown:
     """The union's opt-in box as this page showed it, for the consent ledger."""
-    text = _campaign_text(campaign)
-    lang = "fr" if campaign.text.fr is not None and text is campaign.text.fr else "en"
-    return ConsentShown(text.consent, lang, "web_form", source=_source(), ip_hash=request_ip_hash())
+    return ConsentShown(_campaign_text(campaign).consent, _shown_lang(campaign), "web_form", source=_source(),
+                        ip_hash=request_ip_hash())
+
+
+def _lang() -> str:
+    """The page's language: the supporter's, recorded on their action and used for their emails and letters."""
+    return g.get("lang", "en")
+
+
+def _shown_lang(campaign: Campaign) -> str:
+    """The language the campaign's own words were shown in (English when it has no French)."""
+    return "fr" if _lang() == "fr" and campaign.text.fr is not None else "en"
 
 
 def _form_for(campaign: Campaign) -> SupporterForm:
@@ -91,7 +102,7 @@ def act(slug: str) -> Response | tuple[str, int]:
     campaign = _campaign_or_404(slug)
     form = _form_for(campaign)
     if not campaign.is_open(utcnow()):
-        return _render_campaign(campaign, form, problem="This campaign is not accepting actions now.")
+        return _render_campaign(campaign, form, problem=_("This campaign is not accepting actions now."))
     if isinstance(form, LetterForm):
         return _letter(campaign, form)
     return _petition(campaign, form)
@@ -116,7 +127,7 @@ def _petition(campaign: Campaign, form: SupporterForm) -> Response | tuple[str, 
     session = db_session()
     consent = _consent_shown(campaign)
     result = record_signature(session, prepared, now=now, mail=ctx.mail, opt_in=form.opt_in.data, source=_source(),
-                              ip_hash=consent.ip_hash, consent=consent)
+                              ip_hash=consent.ip_hash, consent=consent, lang=_lang())
     suspicious = guard.form_reasons(now)  # honeypot, too fast: kept, and sent to review
     if suspicious and result.created:
         guard.review_signature(session, campaign, prepared.key, suspicious, now=now)
@@ -144,7 +155,7 @@ def _letter(campaign: Campaign, form: LetterForm) -> Response | tuple[str, int]:
     edits = None
     if campaign.editable:
         if not form.subject.data and not form.body.data:
-            defaults = letter_service.default_letter_text(campaign)
+            defaults = letter_service.default_letter_text(campaign, _lang())
             form.subject.data, form.body.data = defaults.subject, defaults.body
         if not form.check_letter(ctx.settings.max_letter_chars):
             return _preview(campaign, form, resolution, None, chosen=chosen)
@@ -153,13 +164,13 @@ def _letter(campaign: Campaign, form: LetterForm) -> Response | tuple[str, int]:
         return _preview(campaign, form, resolution, edits, chosen=chosen)
     person, now, mode, consent = _supporter(form), utcnow(), campaign.confirm_mode, _consent_shown(campaign)
     letters = letter_service.compose_letters(campaign, resolution.recipients, person, edits=edits,
-                                             city=_city(resolution))
+                                             city=_city(resolution), lang=_lang())
     guard.check_offices(letters)  # 429 with the form kept when an office has had its fill today
     try:
         action = letter_service.submit_letter(session, campaign, person, letters, now=now,
                                               message_domain=ctx.message_domain, opt_in=form.opt_in.data,
                                               district=resolution.district, source=_source(),
-                                              hold=mode == "required", ip_hash=consent.ip_hash)
+                                              hold=mode == "required", ip_hash=consent.ip_hash, lang=_lang())
     except AdvocacyError as exc:
         return _render_campaign(campaign, form, problem=str(exc))
     if form.opt_in.data:
@@ -169,7 +180,7 @@ def _letter(campaign: Campaign, form: LetterForm) -> Response | tuple[str, int]:
         queue_receipt(session, campaign, [action], mail=ctx.mail, now=now)
     else:
         request_confirmation(session, campaign, action, mail=ctx.mail, now=now)
-    guard.review_letter(session, campaign, action, edits, guard.form_reasons(now), now=now)
+    guard.review_letter(session, campaign, action, edits, guard.form_reasons(now), now=now, lang=_lang())
     session.commit()
     check = 1 if mode == "required" else None
     return redirect(url_for("public.thanks", slug=campaign.slug, sent=len(letters), check=check), 303)
@@ -200,11 +211,11 @@ def _choosers(campaign: Campaign, resolution: Resolution, chosen: dict[Level, st
     for level_name in campaign.levels():
         level = Level(level_name)
         if resolution.lookup is not None:
-            likely = [(c.district.key, c.district.name, ", ".join(r.name for r in c.representatives) or "vacant")
+            likely = [(c.district.key, c.district.name, ", ".join(r.name for r in c.representatives) or _("vacant"))
                       for c in resolution.lookup.choices(level)]
             ambiguous = resolution.lookup.ambiguous(level)
         else:
-            likely = [(c.key, c.name, ", ".join(c.representatives) or "vacant") for c in nearby.get(level, [])]
+            likely = [(c.key, c.name, ", ".join(c.representatives) or _("vacant")) for c in nearby.get(level, [])]
             ambiguous = True
         current = chosen.get(level) or next((key for key, _n, _r in likely if key in found_keys), "")
         every = [(c.key, c.name, ", ".join(c.representatives)) for c in list_districts(session, level)]
@@ -217,8 +228,8 @@ def _preview(campaign: Campaign, form: LetterForm, resolution: Resolution,
              edits: letter_service.LetterEdits | None, *, chosen: dict[Level, str]) -> tuple[str, int]:
     person = _supporter(form)
     letters = letter_service.compose_letters(campaign, resolution.recipients, person,
-                                             edits=edits if edits else None, city=_city(resolution))
-    return render_template("public/preview.html", campaign=campaign, text=campaign.texts(), form=form,
+                                             edits=edits if edits else None, city=_city(resolution), lang=_lang())
+    return render_template("public/preview.html", campaign=campaign, text=_campaign_text(campaign), form=form,
                            letters=letters, problems=resolution.problems,
                            choosers=_choosers(campaign, resolution, chosen, form.postal_code.data)), 200
 
@@ -226,16 +237,17 @@ def _preview(campaign: Campaign, form: LetterForm, resolution: Resolution,
 @bp.get("/campaigns/<slug>/thanks")
 def thanks(slug: str) -> str:
     campaign = _campaign_or_404(slug)
-    text = campaign.texts()
+    text = _campaign_text(campaign)
     url = _absolute(url_for("public.campaign", slug=slug))
     share = quote(f"{text.share_text} {url}")
-    links = [("Email a friend", f"mailto:?subject={quote(text.title)}&body={share}")]
+    links = [(_("Email a friend"), f"mailto:?subject={quote(text.title)}&body={share}")]
     if campaign.listed:  # a private campaign is passed on person to person, not posted publicly
         links += [
-            ("Share on Facebook", f"https://www.facebook.com/sharer/sharer.php?u={quote(url, safe='')}"),
-            ("Share on X", f"https://x.com/intent/post?text={share}"),
-            ("Share on Bluesky", f"https://bsky.app/intent/compose?text={share}"),
-            ("Share on WhatsApp", f"https://wa.me/?text={share}"),
+            (_("Share on %(site)s", site="Facebook"),
+             f"https://www.facebook.com/sharer/sharer.php?u={quote(url, safe='')}"),
+            (_("Share on %(site)s", site="X"), f"https://x.com/intent/post?text={share}"),
+            (_("Share on %(site)s", site="Bluesky"), f"https://bsky.app/intent/compose?text={share}"),
+            (_("Share on %(site)s", site="WhatsApp"), f"https://wa.me/?text={share}"),
         ]
     sent = request.args.get("sent", type=int)
     count = count_actions(db_session(), slug) if campaign.listed else None
@@ -249,9 +261,9 @@ def _expired_form(_error: CSRFError) -> tuple[str, int]:
     slug = (request.view_args or {}).get("slug", "")
     campaign = app_context().catalog.get(slug)
     if campaign is None or campaign.status == "draft":
-        return render_template("errors/error.html", code=400, title="This form has expired",
-                               advice="Go back, reload the page and try again."), 400
-    return _form_again(campaign, "This form had expired. Check your details and submit again.", 400)
+        return render_template("errors/error.html", code=400, title=_("This form has expired"),
+                               advice=_("Go back, reload the page and try again.")), 400
+    return _form_again(campaign, _("This form had expired. Check your details and submit again."), 400)
 
 
 @bp.errorhandler(429)
@@ -261,8 +273,8 @@ def _too_many(error: TooManyRequests) -> tuple[str, int, dict[str, str]] | Respo
     if campaign is None or campaign.status == "draft" or request.method != "POST":
         return too_many_requests(error)
     wait = retry_after(error)
-    problem = (f"We have had too many submissions like this one. Please wait {wait_words(wait)} and submit "
-               f"again: your answers are still here.")
+    problem = _("We have had too many submissions like this one. Please wait %(wait)s and submit again: your "
+                "answers are still here.", wait=wait_words(wait))
     return (*_form_again(campaign, problem, 429), {"Retry-After": str(wait)})
 
 

@@ -31,6 +31,7 @@ from ..models import (
     WebhookDelivery,
 )
 from ..tokens import email_hash
+from ..validation import InvalidField, check_email
 from .consent import consent_history, record_withdrawal
 from .deliveries import transition
 from .privacy import anonymise_actions
@@ -58,9 +59,18 @@ class PersonRecord:
     consents: list[ConsentRecord] = field(default_factory=list)  # opt-ins and withdrawals, oldest first
 
 
+def search_key(email: str) -> str:
+    """The key an address typed by staff is stored under: normalised as the forms do, then ``email_key``."""
+    try:
+        email = check_email(email.strip())
+    except InvalidField:
+        pass  # not a valid address now: it may still be stored (older rows), so look it up as typed
+    return email_key(email)
+
+
 def find_supporter(session: Session, email: str) -> Supporter | None:
     """Exact match on the address, compared the way the rest of the app compares addresses."""
-    key = email_key(email)
+    key = search_key(email)
     return session.scalars(select(Supporter).where(Supporter.email_key == key)).first() if key else None
 
 

@@ -52,6 +52,12 @@ def test_search_is_exact_and_ignores_case_and_spaces(ctx):
         assert people.find_supporter(session, "") is None
 
 
+def test_search_normalises_the_address_as_the_forms_do(ctx):
+    write_letter(ctx, Supporter("Zoe", "Roy", "zoe@bücher.example", "K1P1A4"))  # as check_email stores it
+    with ctx.db.transaction() as session:
+        assert people.find_supporter(session, "ZOE@xn--bcher-kva.example").first_name == "Zoe"
+
+
 def test_export_holds_the_persons_actions_letters_and_confirmations(ctx):
     letter = write_letter(ctx, ZELDA, hold=True)
     sign(ctx, ZELDA)

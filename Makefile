@@ -41,10 +41,12 @@ check: $(VENV)/.app
 	$(BIN)/advocacy campaigns check
 
 # Re-extract every translatable string and merge it into each language's catalogue.
+# --ignore-dirs: without it Babel also skips folders whose names start with "_", like templates/_macros.
 translations: $(VENV)/.app
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header \
+		--ignore-dirs=".* __pycache__" \
 		-o advocacy/translations/messages.pot .
-	$(BIN)/pybabel update -q --no-fuzzy-matching -i advocacy/translations/messages.pot -d advocacy/translations
+	$(BIN)/pybabel -q update --no-fuzzy-matching -i advocacy/translations/messages.pot -d advocacy/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

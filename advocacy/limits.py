@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g, request
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter, RequestLimit
 from limits import RateLimitItem, parse, parse_many
@@ -175,10 +176,10 @@ def retry_after(error: TooManyRequests) -> int:
 
 def wait_words(seconds: int) -> str:
     if seconds < 90:
-        return f"{seconds} seconds"
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
     if seconds < 90 * 60:
-        return f"{math.ceil(seconds / 60)} minutes"
-    return f"{math.ceil(seconds / 3600)} hours"
+        return ngettext("%(num)d minute", "%(num)d minutes", math.ceil(seconds / 60))
+    return ngettext("%(num)d hour", "%(num)d hours", math.ceil(seconds / 3600))
 
 
 def record_trip(name: str, key: str, wait: int) -> None:
@@ -231,8 +232,8 @@ def too_many_requests(error: TooManyRequests) -> Any:
     from .web.api import PREFIX, error_response
 
     wait = retry_after(error)
-    message = f"Too many tries from your connection. Please wait {wait_words(wait)} and try again."
+    message = gettext("Too many tries from your connection. Please wait %(wait)s and try again.", wait=wait_words(wait))
     if request.path.startswith(PREFIX):
         return error_response(429, message, {"Retry-After": str(wait)})
-    page = render_template("errors/error.html", code=429, title="Please slow down", advice=message)
+    page = render_template("errors/error.html", code=429, title=gettext("Please slow down"), advice=message)
     return page, 429, {"Retry-After": str(wait)}

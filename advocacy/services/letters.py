@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ..catalog.schema import Campaign
-from ..catalog.templating import render_letter_template
+from ..catalog.templating import DEFAULT_GREETING, render_letter_template
 from ..domain.errors import CampaignClosed, NoTargets
 from ..domain.postal import format_postal_code
 from ..domain.text import _l
@@ -21,6 +21,8 @@ from .supporters import email_key, upsert_supporter_id
 AWAITING = "awaiting confirmation"  # the hold reason confirmations release
 
 CLOSINGS = {"en": "Sincerely,", "fr": "Veuillez agréer mes salutations distinguées,"}
+# The greeting of a letter text that gives none (the schema's default is the English one).
+DEFAULT_GREETINGS = {"en": DEFAULT_GREETING, "fr": "Bonjour {{ target.name }},"}
 
 
 @dataclass(frozen=True)
@@ -58,14 +60,16 @@ def compose_letters(campaign: Campaign, recipients: list[Recipient], person: Sup
     for recipient in recipients:
         version = campaign.letters[recipient.letter_key]
         text = (version.fr if lang == "fr" else None) or version.en
-        context = _context(campaign, recipient, person, city, lang)
-        greeting = render_letter_template(text.greeting, context).strip()
+        text_lang = "fr" if text is version.fr else "en"
+        context = _context(campaign, recipient, person, city, text_lang)
+        given = text.greeting if "greeting" in text.model_fields_set else DEFAULT_GREETINGS[text_lang]
+        greeting = render_letter_template(given, context).strip()
         if edits is not None and campaign.editable:
             subject, body = edits.subject.strip(), edits.body.strip()
         else:
             subject = render_letter_template(text.subject, context).strip()
             body = render_letter_template(text.body, context).strip()
-        signature = "\n".join([CLOSINGS.get(lang, CLOSINGS["en"]), person.name,
+        signature = "\n".join([CLOSINGS[text_lang], person.name,
                                format_postal_code(person.postal_code), person.email])
         subject = " ".join(subject.split())  # a subject is one line
         letters.append(RenderedLetter(recipient, subject, f"{greeting}\n\n{body}\n\n{signature}\n"))

@@ -27,7 +27,8 @@
     query.set("origin", window.location.origin);
     var frame = document.createElement("iframe");
     frame.src = ours + "/embed/" + campaign + "?" + query.toString();
-    frame.title = script.getAttribute("data-title") || "Campaign form";
+    frame.title = script.getAttribute("data-title") ||
+      (script.getAttribute("data-lang") === "fr" ? "Formulaire de la campagne" : "Campaign form");
     frame.setAttribute("scrolling", "no");
     frame.style.width = "100%";
     frame.style.border = "0";

@@ -5,14 +5,16 @@
   var input = document.getElementById("postal_code");
   if (!output || !input || !window.fetch) { return; }
   var levels = output.getAttribute("data-lookup-levels").split(",");
-  var names = { federal: "MP", provincial: "MPP", municipal: "councillor" };
+  // The words come from the page, in its language: "Your MP" or "Votre député(e) fédéral(e)".
+  var lang = output.getAttribute("data-lookup-lang") || "en";
   var last = "";
   function show(text) { output.textContent = text; }
   input.addEventListener("input", function () {
     var code = input.value.toUpperCase().replace(/[\s-]/g, "");
     if (code.length !== 6 || code === last) { return; }
     last = code;
-    fetch("/api/v1/representatives?postal_code=" + encodeURIComponent(code), { credentials: "omit" })
+    fetch("/api/v1/representatives?postal_code=" + encodeURIComponent(code) + "&lang=" + encodeURIComponent(lang),
+          { credentials: "omit" })
       .then(function (response) { return response.json().then(function (body) { return [response.status, body]; }); })
       .then(function (result) {
         var status = result[0], body = result[1];
@@ -23,7 +25,10 @@
           var found = body.levels && body.levels[level];
           var first = found && found.candidates && found.candidates[0];
           if (first && first.representatives && first.representatives.length) {
-            parts.push("Your " + names[level] + ": " + first.representatives[0].name + " (" + first.district.name + ")");
+            var label = output.getAttribute("data-label-" + level) || level;
+            var colon = lang === "fr" ? " : " : ": ";  // French puts a space before a colon
+            parts.push(label + colon + first.representatives[0].name +
+                       " (" + first.district.name + ")");
           }
         });
         show(parts.length ? parts.join(". ") + "." : "");

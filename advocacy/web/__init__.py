@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from ..domain.text import _l
 from .common import app_context, close_session, db_session
 from .i18n import init_i18n
 
@@ -58,20 +59,20 @@ def healthz() -> tuple[dict[str, str], int]:
 
 
 MESSAGES = {
-    400: ("Something was wrong with that request", "Go back and try again."),
-    404: ("Page not found", "Check the address, or start from the list of campaigns."),
-    405: ("That doesn't work here", "Go back and try again."),
-    413: ("That was too much to send", "Shorten your letter and try again."),
+    400: (_l("Something was wrong with that request"), _l("Go back and try again.")),
+    404: (_l("Page not found"), _l("Check the address, or start from the list of campaigns.")),
+    405: (_l("That doesn't work here"), _l("Go back and try again.")),
+    413: (_l("That was too much to send"), _l("Shorten your letter and try again.")),
 }
 
 
 def _http_error(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
-    title, advice = MESSAGES.get(code, ("Something went wrong", "Please try again in a moment."))
+    title, advice = MESSAGES.get(code, (_l("Something went wrong"), _l("Please try again in a moment.")))
     return render_template("errors/error.html", code=code, title=title, advice=advice), code
 
 
 def _database_error(error: SQLAlchemyError) -> tuple[str, int]:
     # A busy or unavailable database is a temporary condition: say so instead of a bare 500.
-    return render_template("errors/error.html", code=503, title="We are very busy right now",
-                           advice="Nothing was lost on our side. Please try again in a moment."), 503
+    return render_template("errors/error.html", code=503, title=_l("We are very busy right now"),
+                           advice=_l("Nothing was lost on our side. Please try again in a moment.")), 503

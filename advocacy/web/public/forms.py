@@ -12,6 +12,7 @@ from wtforms import BooleanField, Field, Form, HiddenField, StringField, TextAre
 from wtforms.i18n import messages_path
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from ...domain.text import _l
 from ...validation import EMAIL, FIRST_NAME, LAST_NAME, POSTAL_CODE, InvalidField, TextRule, letter_problems
 
 
@@ -43,17 +44,17 @@ class SupporterForm(FlaskForm):
         def get_translations(self, _form: Form) -> NullTranslations:
             return _wtforms_messages(str(get_locale() or "en"))
 
-    first_name = StringField("First name", filters=[_strip], validators=_validators(FIRST_NAME))
-    last_name = StringField("Last name", filters=[_strip], validators=_validators(LAST_NAME))
-    email = StringField("Email address", filters=[_strip], validators=_validators(EMAIL))
-    postal_code = StringField("Postal code", filters=[_strip], validators=_validators(POSTAL_CODE))
+    first_name = StringField(_l("First name"), filters=[_strip], validators=_validators(FIRST_NAME))
+    last_name = StringField(_l("Last name"), filters=[_strip], validators=_validators(LAST_NAME))
+    email = StringField(_l("Email address"), filters=[_strip], validators=_validators(EMAIL))
+    postal_code = StringField(_l("Postal code"), filters=[_strip], validators=_validators(POSTAL_CODE))
     opt_in = BooleanField(default=False)
 
 
 class LetterForm(SupporterForm):
     # Present only when the campaign lets supporters edit; filled from the campaign's text otherwise.
-    subject = StringField("Subject", filters=[_strip])
-    body = TextAreaField("Your letter", filters=[_strip])
+    subject = StringField(_l("Subject"), filters=[_strip])
+    body = TextAreaField(_l("Your letter"), filters=[_strip])
     step = HiddenField(default="details")
 
     def check_letter(self, max_chars: int) -> bool:

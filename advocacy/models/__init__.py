@@ -5,6 +5,14 @@ from .ally import Ally, AllyAction, ApiKey, WebhookDelivery
 from .audit import AuditEntry
 from .base import Base
 from .consent import ConsentRecord
+from .counters import (
+    ActionCountByHour,
+    ActionCountByRiding,
+    ActionCountBySource,
+    DeliveryCount,
+    LetterCountByOffice,
+    LetterOffice,
+)
 from .delivery import AddressFlag, Delivery, DeliveryAttachment, DeliveryEvent, PetitionMilestone
 from .directory import DirectoryEntry, District, PostalDistrict
 from .limits import RateLimitOverride, RateLimitTrip
@@ -20,3 +28,5 @@ __all__ += ["LoginAttempt", "RecoveryCode", "Staff", "StaffSession"]
 __all__ += ["CatalogRevision", "StoredCampaign"]
 __all__ += ["RateLimitOverride", "RateLimitTrip"]
 __all__ += ["ConsentRecord"]
+__all__ += ["ActionCountByHour", "ActionCountByRiding", "ActionCountBySource", "DeliveryCount", "LetterCountByOffice",
+            "LetterOffice"]

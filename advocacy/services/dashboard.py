@@ -1,26 +1,37 @@
 """What the staff dashboard shows: counts per campaign, actions per day, by riding and source, letters per office.
 
-Every figure is one aggregate query (GROUP BY in the database), so a page costs the same few queries
-whether a campaign has ten signatures or a million; only the grouped rows come back to Python.
+Every figure reads the running totals of models/counters.py, which database triggers keep in step with
+``actions`` and ``deliveries`` (migration 0014): a page reads a few hundred small rows, not the actions and
+deliveries themselves, so it costs the same whether a campaign has ten signatures or a million
+(bench/dashboard.py), and every figure is current.
 """
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from ..catalog.schema import CAMPAIGN_TZ
-from ..models import Action, Ally, Delivery
+from ..models import (
+    Action,
+    ActionCountByHour,
+    ActionCountByRiding,
+    ActionCountBySource,
+    Ally,
+    Delivery,
+    DeliveryCount,
+    LetterCountByOffice,
+    LetterOffice,
+)
 from .deliveries import list_deliveries
 from .stats import COUNTED
 
-# The groups staff see, each one condition on (status, review), the columns of ix_actions_campaign_status.
+# The groups staff see, each one condition on (status, review): exports filter actions by them.
 STATUS_GROUPS: dict[str, ColumnElement[bool]] = {
     "confirmed": COUNTED,
     "pending": and_(Action.status == "pending", Action.review == ""),  # waiting for the email link
@@ -29,11 +40,6 @@ STATUS_GROUPS: dict[str, ColumnElement[bool]] = {
 }
 MAX_DAYS = 120  # the per-day chart shows at most this many days, the latest
 WAITING = ("held", "queued", "sending", "retry", "batched")
-# The breakdowns of a large campaign take seconds to count (bench/dashboard.py); when they took longer than
-# SLOW_SECONDS, each process keeps them KEEP_SECONDS and the page says how old they are. Small campaigns, and
-# the headline counts of every campaign, are always counted afresh.
-SLOW_SECONDS = 0.25
-KEEP_SECONDS = 60.0
 ALLY_PREFIX = "ally:"  # actions.source of an action an ally brought (services/allies.ally_source)
 
 
@@ -63,31 +69,29 @@ def _tally(rows: Iterable[tuple[str, str, int]]) -> ActionCounts:
     return ActionCounts(**counts)
 
 
-def campaign_counts(session: Session, slug: str | None = None) -> dict[str, ActionCounts]:
-    """Counts by group for every campaign (or one): one pass over the (campaign, status, review) index."""
-    query = select(Action.campaign_slug, Action.status, Action.review, func.count()).group_by(
-        Action.campaign_slug, Action.status, Action.review)
+def _riding_rows(session: Session, slug: str | None) -> Iterable[tuple[str, str, str, str, int]]:
+    """(campaign, district, status, review, actions) for every campaign (or one), empty groups left out."""
+    query = select(ActionCountByRiding.campaign_slug, ActionCountByRiding.district, ActionCountByRiding.status,
+                   ActionCountByRiding.review, ActionCountByRiding.total).where(ActionCountByRiding.total > 0)
     if slug is not None:
-        query = query.where(Action.campaign_slug == slug)
+        query = query.where(ActionCountByRiding.campaign_slug == slug)
+    return session.execute(query)
+
+
+def campaign_counts(session: Session, slug: str | None = None) -> dict[str, ActionCounts]:
+    """Counts by group for every campaign (or one)."""
     by_campaign: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
-    for campaign, status, review, count in session.execute(query):
+    for campaign, _district, status, review, count in _riding_rows(session, slug):
         by_campaign[campaign].append((status, review, count))
     return {campaign: _tally(rows) for campaign, rows in by_campaign.items()}
 
 
-def _hour(session: Session) -> ColumnElement[str]:
-    """The UTC hour of ``created_at`` as "YYYY-MM-DD HH": hours map exactly to Toronto days in Python."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", Action.created_at), "YYYY-MM-DD HH24")
-    return func.substr(Action.created_at, 1, 13)  # SQLite stores "YYYY-MM-DD HH:MM:SS.ffffff" in UTC
-
-
 def actions_per_day(session: Session, slug: str, *, days: int = MAX_DAYS) -> list[tuple[date, int]]:
     """Counted actions per Toronto day, every day from the first to the last (zeros included), the latest ``days``."""
-    hour = _hour(session)
     per_day: dict[date, int] = defaultdict(int)
-    rows = session.execute(select(hour, func.count()).where(Action.campaign_slug == slug, COUNTED).group_by(hour))
-    for text, count in rows:
+    rows = session.execute(select(ActionCountByHour.hour, ActionCountByHour.total).where(
+        ActionCountByHour.campaign_slug == slug, ActionCountByHour.total > 0))
+    for text, count in rows:  # UTC hours map exactly to Toronto days
         moment = datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
         per_day[moment.astimezone(CAMPAIGN_TZ).date()] += count
     if not per_day:
@@ -100,9 +104,9 @@ def actions_per_day(session: Session, slug: str, *, days: int = MAX_DAYS) -> lis
 
 def by_riding(session: Session, slug: str) -> list[tuple[str, int]]:
     """Counted actions per riding, most first ("" is a postal code that matched no riding)."""
-    rows = session.execute(select(Action.district, func.count()).where(Action.campaign_slug == slug, COUNTED)
-                           .group_by(Action.district))
-    return sorted(((district, count) for district, count in rows), key=lambda row: (-row[1], row[0]))
+    counted = [(district, count) for _campaign, district, status, review, count in _riding_rows(session, slug)
+               if status_group(status, review) == "confirmed"]
+    return sorted(counted, key=lambda row: (-row[1], row[0]))
 
 
 @dataclass(frozen=True)
@@ -114,8 +118,8 @@ class SourceCount:
 
 def by_source(session: Session, slug: str) -> list[SourceCount]:
     """Counted actions per source, allies named; most first."""
-    rows = session.execute(select(Action.source, func.count()).where(Action.campaign_slug == slug, COUNTED)
-                           .group_by(Action.source)).all()
+    rows = session.execute(select(ActionCountBySource.source, ActionCountBySource.total).where(
+        ActionCountBySource.campaign_slug == slug, ActionCountBySource.total > 0)).all()
     ally_slugs = [source.removeprefix(ALLY_PREFIX) for source, _ in rows if source.startswith(ALLY_PREFIX)]
     names = {ally: name for ally, name in session.execute(select(Ally.slug, Ally.name)
                                                           .where(Ally.slug.in_(ally_slugs)))}
@@ -153,24 +157,25 @@ class OfficeLetters:
 
 def letters_per_office(session: Session, slug: str) -> list[OfficeLetters]:
     """Letters (one per office a supporter wrote to) grouped by the inbox they go to, most first."""
+    counts, office = LetterCountByOffice, LetterOffice
     rows = session.execute(
-        select(Delivery.office_key, Delivery.status, func.count(), func.max(Delivery.recipient_name),
-               func.max(Delivery.recipient_office), func.max(Delivery.recipient_district))
-        .where(Delivery.campaign_slug == slug, Delivery.kind == "letter")
-        .group_by(Delivery.office_key, Delivery.status))
+        select(counts.office_key, counts.status, counts.total, office.recipient_name, office.recipient_office,
+               office.recipient_district)
+        .outerjoin(office, and_(office.campaign_slug == counts.campaign_slug, office.office_key == counts.office_key))
+        .where(counts.campaign_slug == slug, counts.total > 0))
     offices: dict[str, OfficeLetters] = {}
-    for key, status, count, name, office, district in rows:
-        entry = offices.setdefault(key, OfficeLetters(key, name, office, district))
+    for key, status, count, name, title, district in rows:
+        entry = offices.setdefault(key, OfficeLetters(key, name or "", title or "", district or ""))
         entry.by_status[status] = count
     return sorted(offices.values(), key=lambda o: (-o.total, o.name))
 
 
 def delivery_states(session: Session, slug: str) -> dict[str, dict[str, int]]:
     """Deliveries of a campaign by kind (letter, petition, confirmation, ...) and state."""
-    rows = session.execute(select(Delivery.kind, Delivery.status, func.count())
-                           .where(Delivery.campaign_slug == slug).group_by(Delivery.kind, Delivery.status))
+    rows = session.execute(select(DeliveryCount.kind, DeliveryCount.status, DeliveryCount.total)
+                           .where(DeliveryCount.campaign_slug == slug, DeliveryCount.total > 0))
     states: dict[str, dict[str, int]] = defaultdict(dict)
-    for kind, status, count in rows:
+    for kind, status, count in sorted(rows):
         states[kind][status] = count
     return dict(sorted(states.items()))
 
@@ -182,36 +187,16 @@ def dead_letters(session: Session, slug: str, *, limit: int = 100) -> Sequence[D
 
 @dataclass(frozen=True)
 class Breakdowns:
-    """A campaign's figures beyond the headline counts, and when they were counted."""
+    """A campaign's figures beyond the headline counts."""
 
-    as_of: datetime
     per_day: list[tuple[date, int]]
     ridings: list[tuple[str, int]]
     sources: list[SourceCount]
     offices: list[OfficeLetters]
     states: dict[str, dict[str, int]]
-    kept: bool = False  # True when these come from a process's memory rather than a fresh count
 
 
-_kept: dict[tuple[str, str], tuple[float, Breakdowns]] = {}
-
-
-def breakdowns(session: Session, slug: str, *, now: datetime) -> Breakdowns:
-    """Every breakdown of a campaign; a large campaign's are reused for up to KEEP_SECONDS (see SLOW_SECONDS)."""
-    key, began = (str(session.get_bind().url), slug), time.monotonic()
-    kept = _kept.get(key)
-    if kept is not None and kept[0] > began:
-        return replace(kept[1], kept=True)
-    figures = Breakdowns(now, actions_per_day(session, slug), by_riding(session, slug), by_source(session, slug),
-                         letters_per_office(session, slug), delivery_states(session, slug))
-    finished = time.monotonic()
-    if finished - began > SLOW_SECONDS:
-        _kept[key] = (finished + KEEP_SECONDS, figures)
-    else:
-        _kept.pop(key, None)
-    return figures
-
-
-def forget_breakdowns(session: Session, slug: str) -> None:
-    """Count a campaign afresh on its next page view (after staff changed one of its deliveries)."""
-    _kept.pop((str(session.get_bind().url), slug), None)
+def breakdowns(session: Session, slug: str) -> Breakdowns:
+    """Every breakdown of a campaign, as of now."""
+    return Breakdowns(actions_per_day(session, slug), by_riding(session, slug), by_source(session, slug),
+                      letters_per_office(session, slug), delivery_states(session, slug))

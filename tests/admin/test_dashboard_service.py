@@ -1,4 +1,4 @@
-"""The dashboard's figures from the services: Toronto days, the status groups, and keeping a large campaign's."""
+"""The dashboard's figures from the services: Toronto days, the status groups, always current."""
 
 from __future__ import annotations
 
@@ -35,19 +35,16 @@ def test_actions_per_day_are_toronto_days_with_the_quiet_days_as_zero(ctx):
         assert dashboard.campaign_counts(session)[PETITION] == dashboard.ActionCounts(confirmed=3, pending=1)
 
 
-def test_a_slow_campaigns_breakdowns_are_kept_a_minute_and_forgotten_on_request(ctx, monkeypatch):
+def test_breakdowns_are_current_after_every_signature(ctx):
     sign(ctx, 1, NOW, source="newsletter")
-    monkeypatch.setattr(dashboard, "SLOW_SECONDS", -1.0)  # as if counting took long
     with ctx.db.session() as session:
-        first = dashboard.breakdowns(session, PETITION, now=NOW)
+        assert dashboard.breakdowns(session, PETITION).ridings == [("Ottawa Centre", 1)]
     sign(ctx, 2, NOW, district="Spadina—Fort York")
     with ctx.db.session() as session:
-        kept = dashboard.breakdowns(session, PETITION, now=NOW)
-        assert kept.kept and kept.ridings == first.ridings == [("Ottawa Centre", 1)]
-        dashboard.forget_breakdowns(session, PETITION)
-        fresh = dashboard.breakdowns(session, PETITION, now=NOW)
-    assert not fresh.kept and fresh.ridings == [("Ottawa Centre", 1), ("Spadina—Fort York", 1)]
+        fresh = dashboard.breakdowns(session, PETITION)
+    assert fresh.ridings == [("Ottawa Centre", 1), ("Spadina—Fort York", 1)]
     assert [(s.source, s.count) for s in fresh.sources] == [("", 1), ("newsletter", 1)]
+    assert fresh.per_day == [(date(2026, 11, 24), 2)]
 
 
 def test_chart_bars_scale_to_the_largest_value():
@@ -68,7 +65,7 @@ def test_postgres_gives_the_same_days_counts_and_export(pg_db, ctx):
                                     postal_code="K1R7S8"), now=when, district="Ottawa Centre")
     with pg_db.session() as session:
         assert dashboard.actions_per_day(session, PETITION) == [(date(2026, 11, 19), 1), (date(2026, 11, 20), 1)]
-        assert dashboard.breakdowns(session, PETITION, now=NOW).ridings == [("Ottawa Centre", 2)]
+        assert dashboard.breakdowns(session, PETITION).ridings == [("Ottawa Centre", 2)]
         filters = exports.ExportFilter(status="confirmed", since=date(2026, 11, 20), riding="Ottawa Centre")
         batches = list(exports.signature_rows(session, PETITION, filters, batch=1))
     assert [[row[2] for row in batch] for batch in batches] == [["confirmed"]]  # the 19th in Toronto is left out

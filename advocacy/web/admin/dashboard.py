@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ...catalog import Campaign
-from ...catalog.schema import CAMPAIGN_TZ
 from ...domain.errors import InvalidTransition
 from ...models import Delivery
 from ...models.base import utcnow
@@ -66,12 +65,11 @@ def dashboard_campaign(slug: str) -> str:
     session = db_session()
     counts = stats.campaign_counts(session, slug).get(slug, stats.ActionCounts())
     now = utcnow()
-    figures = stats.breakdowns(session, slug, now=now)
+    figures = stats.breakdowns(session, slug)
     ridings, sources = figures.ridings, figures.sources
     return render_template(
         "admin/dashboard_campaign.html", campaign=campaign, counts=counts, phase=campaign.phase(now),
         percent=_percent(counts.confirmed, campaign.goal), figures=figures, per_day=figures.per_day,
-        as_of=figures.as_of.astimezone(CAMPAIGN_TZ).strftime("%H:%M:%S"),
         day_chart=column_chart([(day.isoformat(), n) for day, n in figures.per_day]),
         ridings=ridings, riding_chart=row_chart([(r or _("Riding not known"), n) for r, n in ridings[:CHART_ROWS]]),
         sources=sources, source_chart=row_chart([(_source_label(s), s.count) for s in sources[:CHART_ROWS]]),
@@ -113,7 +111,6 @@ def delivery_change(delivery_id: int, change: str) -> Response | str:
     audit.record(session, current_staff(), f"delivery.{change}", target=f"delivery:{delivery_id}",
                  detail={"campaign": delivery.campaign_slug, "from": before, "to": delivery.status})
     session.commit()
-    stats.forget_breakdowns(session, delivery.campaign_slug)
     flash(_("Delivery %(id)s to %(name)s was queued again.", id=delivery_id, name=delivery.recipient_name)
           if change == "retry" else
           _("Delivery %(id)s to %(name)s was cancelled.", id=delivery_id, name=delivery.recipient_name))

@@ -11,6 +11,7 @@ import click
 
 from . import migrate
 from .catalog import CampaignFileError, load_directory
+from .catalog.loader import SUFFIX, missing_translations
 from .catalog.schema import CAMPAIGN_TZ
 from .catalog.stored import open_catalog
 from .catalog.writer import export_file
@@ -122,6 +123,9 @@ def campaigns_check(state: CliState, directory: Path | None) -> None:
             click.echo(problem, err=True)
         sys.exit(1)
     click.echo(f"{len(found)} campaign{'s' if len(found) != 1 else ''} OK in {directory}")
+    for campaign in found:  # warnings only: a campaign may go live in English alone
+        for path, message in missing_translations(campaign):
+            click.echo(f"warning: {campaign.slug}{SUFFIX}: {path}: {message}")
 
 
 @campaigns.command("list")

@@ -145,3 +145,15 @@ def load_directory(directory: Path) -> list[Campaign]:
     if problems:
         raise CampaignFileError(problems)
     return campaigns
+
+
+def missing_translations(campaign: Campaign) -> list[tuple[str, str]]:
+    """What a campaign lacks in French, by field path: not an error (French pages then show the English, marked
+    ``lang="en"``), but worth a warning for a union that works in both languages."""
+    missing = []
+    if campaign.text.fr is None:
+        missing.append(("text.fr", "no French text: French pages show the English title, summary and body"))
+    for key, version in sorted(campaign.letters.items()):
+        if version.fr is None:
+            missing.append((f"letters.{key}.fr", "no French letter: supporters writing in French send the English"))
+    return missing

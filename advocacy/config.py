@@ -93,6 +93,9 @@ class Settings:
     # Reverse proxies in front that add X-Forwarded-For/-Proto: the client address (for limits, sign-in locks and
     # IP hashes) is read that many hops back. 0 trusts no header: the address is the connection's.
     proxy_hops: int = 0
+    # Load shedding (web/shedding.py): a page view that waited longer than this for a web process, by the proxy's
+    # X-Request-Start stamp, is answered 503 with Retry-After at once. 0 = never shed.
+    queue_limit_seconds: float = 0.0
     # Invisible checks on public forms (services/abuse.py): answers sent faster than this go to review.
     min_fill_seconds: float = 3.0
     # The same source sending this many letters at least this similar within the window goes to review.
@@ -203,6 +206,8 @@ class Settings:
                                 "memory would each allow the full limit; set ADVOCACY_REDIS_URL to share one count")
         if not 0 <= self.proxy_hops <= 5:
             raise SettingsError("ADVOCACY_PROXY_HOPS must be between 0 and 5 (the reverse proxies in front)")
+        if not 0 <= self.queue_limit_seconds <= 60:
+            raise SettingsError("ADVOCACY_QUEUE_LIMIT_SECONDS must be between 0 (off) and 60")
         if self.min_fill_seconds < 0 or not 0 < self.similar_letter_ratio <= 1 or self.similar_letter_count < 2:
             raise SettingsError("ADVOCACY_MIN_FILL_SECONDS must be at least 0, ADVOCACY_SIMILAR_LETTER_RATIO between "
                                 "0 and 1, ADVOCACY_SIMILAR_LETTER_COUNT at least 2")
@@ -282,6 +287,7 @@ class Settings:
             web_processes=number("WEB_PROCESSES", int(concurrency) if concurrency.isdigit() else 1),
             debug=(get("DEBUG") or env.get("FLASK_DEBUG", "")).strip().lower() in {"1", "on", "true", "yes"},
             proxy_hops=number("PROXY_HOPS", defaults.proxy_hops),
+            queue_limit_seconds=number("QUEUE_LIMIT_SECONDS", defaults.queue_limit_seconds, float),
             min_fill_seconds=number("MIN_FILL_SECONDS", defaults.min_fill_seconds, float),
             similar_letter_ratio=number("SIMILAR_LETTER_RATIO", defaults.similar_letter_ratio, float),
             similar_letter_count=number("SIMILAR_LETTER_COUNT", defaults.similar_letter_count),

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from ..domain.text import _l
 from .common import app_context, close_session, db_session
 from .i18n import init_i18n
+from .shedding import init_shedding
 
 
 def init_web(app: Flask) -> None:
@@ -26,6 +27,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(hooks_bp)
     app.register_blueprint(embed_bp)
     init_i18n(app)
+    # After the language is chosen (the refusal page speaks it), before the rate limits and the database.
+    init_shedding(app, app.extensions["advocacy"].settings.queue_limit_seconds)
     app.teardown_appcontext(close_session)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.register_error_handler(HTTPException, json_errors(_http_error))
@@ -72,7 +75,11 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
     return render_template("errors/error.html", code=code, title=title, advice=advice), code
 
 
-def _database_error(error: SQLAlchemyError) -> tuple[str, int]:
+DATABASE_RETRY_SECONDS = 5  # a lock or a full pool clears in moments
+
+
+def _database_error(error: SQLAlchemyError) -> tuple[str, int, dict[str, str]]:
     # A busy or unavailable database is a temporary condition: say so instead of a bare 500.
     return render_template("errors/error.html", code=503, title=_l("We are very busy right now"),
-                           advice=_l("Nothing was lost on our side. Please try again in a moment.")), 503
+                           advice=_l("Nothing was lost on our side. Please try again in a moment.")), 503, \
+        {"Retry-After": str(DATABASE_RETRY_SECONDS)}

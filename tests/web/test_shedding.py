@@ -1,0 +1,117 @@
+"""Load shedding: a page view that queued too long behind the proxy is refused at once with a clear 503."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import func, select, text
+
+from advocacy import create_app
+from advocacy.config import Settings, SettingsError
+from advocacy.models import Action
+from advocacy.web.shedding import request_start
+
+from ..conftest import csrf_token, make_settings, prepare_database
+
+PAGE = "/campaigns/the-rich-and-the-rest-of-us"
+SUPPORTER = {"first_name": "Maya", "last_name": "Okafor", "postal_code": "K1P 5J2", "email": "maya@example.org"}
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    apps = []
+
+    def build(**overrides):
+        (tmp_path / "instance").mkdir(exist_ok=True)
+        settings = make_settings(tmp_path, **overrides)
+        if not apps:
+            prepare_database(settings.sqlalchemy_url).dispose()
+        apps.append(create_app(settings))
+        return apps[-1]
+
+    yield build
+    for app in apps:
+        app.extensions["advocacy"].db.dispose()
+
+
+def stamped(seconds_ago: float) -> dict[str, str]:
+    """The header nginx adds with proxy_set_header X-Request-Start "t=${msec}"."""
+    return {"X-Request-Start": f"t={time.time() - seconds_ago:.3f}"}
+
+
+def stored_actions(app) -> int:
+    with app.extensions["advocacy"].db.session() as session:
+        return session.scalar(select(func.count()).select_from(Action))
+
+
+def test_a_page_view_that_queued_too_long_is_told_to_come_back(make_app):
+    client = make_app(queue_limit_seconds=5).test_client()
+    page = client.get(PAGE, headers=stamped(8))
+    assert page.status_code == 503
+    assert int(page.headers["Retry-After"]) in (8, 9)  # how long it queued, rounded up
+    html = page.get_data(as_text=True)
+    assert "We are very busy right now" in html
+    assert "Please try again in a moment." in html
+
+
+def test_a_page_view_that_queued_briefly_is_served(make_app):
+    client = make_app(queue_limit_seconds=5).test_client()
+    assert client.get(PAGE, headers=stamped(1)).status_code == 200
+    assert client.get(PAGE).status_code == 200  # no stamp: nothing to judge by
+
+
+def test_a_signature_is_always_taken_however_long_it_queued(make_app):
+    app = make_app(queue_limit_seconds=5)
+    client = app.test_client()
+    token = csrf_token(client, PAGE)
+    signed = client.post(PAGE, data={"csrf_token": token, **SUPPORTER}, headers=stamped(30))
+    assert signed.status_code == 303
+    assert stored_actions(app) == 1
+
+
+def test_nothing_is_shed_unless_configured(make_app):
+    client = make_app().test_client()
+    assert client.get(PAGE, headers=stamped(30)).status_code == 200
+
+
+def test_health_checks_and_a_proxy_clock_far_apart_are_never_shed(make_app):
+    client = make_app(queue_limit_seconds=5).test_client()
+    assert client.get("/healthz", headers=stamped(30)).status_code == 200
+    assert client.get(PAGE, headers=stamped(3600)).status_code == 200  # an hour's queue is a wrong clock
+
+
+def test_the_refusal_speaks_the_page_language(make_app):
+    client = make_app(queue_limit_seconds=5).test_client()
+    page = client.get(f"{PAGE}?lang=fr", headers=stamped(8))
+    assert page.status_code == 503
+    assert "Nous sommes très occupés en ce moment" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("t=1700000000.123", 1700000000.123),  # nginx's $msec
+    ("1700000000123", 1700000000.123),  # milliseconds
+    ("t=1700000000123456", 1700000000.123456),  # microseconds
+    ("", None), ("t=soon", None), ("t=-5", None), ("t=nan", None),
+])
+def test_the_proxy_stamp_is_read_in_its_usual_forms(header, expected):
+    assert request_start(header) == pytest.approx(expected) if expected else request_start(header) is None
+
+
+def test_the_setting_is_read_and_checked():
+    assert Settings.from_env({"ADVOCACY_QUEUE_LIMIT_SECONDS": "5"}).queue_limit_seconds == 5.0
+    assert Settings.from_env({}).queue_limit_seconds == 0.0
+    with pytest.raises(SettingsError, match="ADVOCACY_QUEUE_LIMIT_SECONDS"):
+        Settings.from_env({"ADVOCACY_QUEUE_LIMIT_SECONDS": "-1"})
+
+
+def test_a_busy_database_says_when_to_come_back(make_app):
+    app = make_app()
+    client = app.test_client()
+    token = csrf_token(client, PAGE)
+    with app.extensions["advocacy"].db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE actions"))  # every write of a signature now fails in the database
+    refused = client.post(PAGE, data={"csrf_token": token, **SUPPORTER})
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"].isdigit()
+    assert "We are very busy right now" in refused.get_data(as_text=True)

@@ -10,12 +10,10 @@ import pytest
 from advocacy.models.base import utcnow
 from advocacy.services import staff as staff_service
 
-from ..browser.conftest import browser, live_server, page  # noqa: F401 - the shared browser fixtures
-
 pytestmark = pytest.mark.browser
 
 
-def test_set_up_then_sign_in_with_password_and_code(db, live_server, page):  # noqa: F811
+def test_set_up_then_sign_in_with_password_and_code(db, live_server, page):
     with db.transaction() as session:
         _staff, token = staff_service.create_staff(session, "browser@union.test", "admin", now=utcnow(),
                                                    setup_hours=48)

@@ -92,7 +92,7 @@ def actions_per_day(session: Session, slug: str, *, days: int = MAX_DAYS) -> lis
     rows = session.execute(select(ActionCountByHour.hour, ActionCountByHour.total).where(
         ActionCountByHour.campaign_slug == slug, ActionCountByHour.total > 0))
     for text, count in rows:  # UTC hours map exactly to Toronto days
-        moment = datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
+        moment = datetime.fromisoformat(text).replace(tzinfo=UTC)  # "YYYY-MM-DD HH"; strptime is 4x slower
         per_day[moment.astimezone(CAMPAIGN_TZ).date()] += count
     if not per_day:
         return []

@@ -13,12 +13,10 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 import pyotp
-import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from zxcvbn import zxcvbn
 
 from ..models import RecoveryCode, Staff
 from ..tokens import hash_token, new_token
@@ -72,6 +70,8 @@ def password_problem(password: str, email: str = "") -> PasswordProblem | None:
         return PasswordProblem.TOO_LONG
     address = normalise_email(email)
     hints = [address, *(part for part in address.replace("@", ".").split(".") if len(part) > 2)] if address else []
+    from zxcvbn import zxcvbn  # 12 MiB of word lists: loaded when a password is set, not in every web process
+
     if zxcvbn(password, user_inputs=hints, max_length=PASSWORD_MAX)["score"] < 2:
         return PasswordProblem.COMMON
     return None
@@ -236,6 +236,8 @@ def totp_uri(staff: Staff, issuer: str) -> str:
 
 def qr_svg(uri: str, title: str) -> str:
     """The authenticator link as an inline SVG QR code, drawn here (no remote service sees the secret)."""
+    import segno  # only the set-up page draws one
+
     return segno.make(uri, error="m").svg_inline(scale=5, border=2, title=title, svgclass="qr", lineclass=None,
                                                  omitsize=True)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -23,6 +23,7 @@ MIN_RETRY_SECONDS = 5
 # Proxies give up on a request long before this (nginx after 60 s): a longer wait means the proxy's clock and ours
 # disagree, and shedding on it would turn every visitor away.
 CLOCK_SKEW_SECONDS = 120
+PAGES_KEPT = 64  # refusal pages kept per process, by language and address (a surge is on a few pages)
 
 
 def request_start(value: str) -> float | None:
@@ -48,6 +49,9 @@ def init_shedding(app: Flask, limit_seconds: float) -> None:
     """Check each request's queueing time first thing (before rate limits or the database)."""
     if limit_seconds <= 0:
         return
+    # Refusing must cost less than serving: the page (the same for everyone on one address and language) is
+    # rendered once and kept.
+    pages: dict[tuple[str, str], str] = {}
 
     def shed_late_page_views() -> ResponseReturnValue | None:
         if request.method not in ("GET", "HEAD") or request.path in EXEMPT_PATHS:
@@ -57,8 +61,13 @@ def init_shedding(app: Flask, limit_seconds: float) -> None:
             return None
         # Come back once the queue has had time to drain; a clock apart from the proxy's cannot ask for hours.
         wait = min(60, max(MIN_RETRY_SECONDS, math.ceil(waited)))
-        page = render_template("errors/error.html", code=503, title=_("We are very busy right now"),
-                               advice=_("Please try again in a moment."))
+        key = (g.get("lang", "en"), request.full_path)
+        page = pages.get(key)
+        if page is None:
+            if len(pages) >= PAGES_KEPT:
+                pages.clear()
+            page = pages[key] = render_template("errors/error.html", code=503, title=_("We are very busy right now"),
+                                                advice=_("Please try again in a moment."))
         return page, 503, {"Retry-After": str(wait)}
 
     app.before_request(shed_late_page_views)

@@ -73,7 +73,7 @@ def resolve_targets(session: Session, campaign: Campaign, postal_code: str, prov
             if level in picks:
                 candidate = chosen_candidate(session, picks[level], level)
                 if candidate is None:
-                    problems.append(str(_l("We could not find the district you chose for your %(who)s.",
+                    problems.append(str(_l("We could not find the %(who)s's district you chose.",
                                               who=LEVEL_NAMES[target.level])))
                     continue
                 candidates = [candidate]

@@ -46,7 +46,7 @@ translations: $(VENV)/.app
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header \
 		--ignore-dirs=".* __pycache__" \
 		-o advocacy/translations/messages.pot .
-	$(BIN)/pybabel -q update --no-fuzzy-matching -i advocacy/translations/messages.pot -d advocacy/translations
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -i advocacy/translations/messages.pot -d advocacy/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal_column, select
 from sqlalchemy.orm import Session
 
 from ..catalog import Campaign
@@ -25,9 +25,12 @@ from ..models import Action
 from ..providers import RepresentativeProvider
 from .abuse import canonical_email
 from .confirmations import (
+    PLAN_COLUMNS,
     ConfirmationPlan,
     new_confirmation,
     plan_confirmation,
+    plan_from,
+    plan_parameters,
     plan_still_holds,
     queue_link_email,
     request_confirmation,
@@ -72,14 +75,22 @@ class SignResult:
     pending: bool  # not counted until the supporter confirms their address
 
 
-# Built once and run on the session's connection: every signature asks it (see confirmations._OPEN).
+# Built once and run on the session's connection: every signature asks it (see confirmations._OPEN). The kind
+# is written into the SQL, not bound: only then can the database use the partial unique index (one signature
+# per mailbox, WHERE kind = 'signature') rather than read every action of the campaign.
 _EARLIER = select(Action.id, Action.status, Action.confirmation_id).where(
-    Action.campaign_slug == bindparam("slug"), Action.kind == "signature", Action.canonical_key == bindparam("key"))
+    Action.campaign_slug == bindparam("slug"), Action.kind == literal_column("'signature'"),
+    Action.canonical_key == bindparam("canonical"))
+# Everything signing reads, in one round trip: the earlier signature (at most one: a unique index) and what
+# the confirmation plan is decided on.
+_PREPARE = select(*(_EARLIER.with_only_columns(column).scalar_subquery().label(f"earlier_{column.key}")
+                    for column in (Action.id, Action.status, Action.confirmation_id)), *PLAN_COLUMNS)
 
 
 def _earlier(session: Session, campaign: Campaign, person: Supporter) -> Earlier | None:
     """This person's signature, under any spelling of their address that reaches the same mailbox."""
-    row = session.connection().execute(_EARLIER, {"slug": campaign.slug, "key": canonical_email(person.email)}).first()
+    row = session.connection().execute(_EARLIER, {"slug": campaign.slug,
+                                                  "canonical": canonical_email(person.email)}).first()
     return None if row is None else Earlier(*row)
 
 
@@ -152,13 +163,16 @@ def prepare_signature(session: Session, campaign: Campaign, person: Supporter, *
     """Read what signing needs, in a read session; raises ``CampaignClosed`` if the petition is not open."""
     _check_open(campaign, now)
     key = email_key(person.email)
-    earlier = _earlier(session, campaign, person)
+    row = session.connection().execute(_PREPARE, {**plan_parameters(campaign, key, now=now),
+                                                  "canonical": canonical_email(person.email)}).one()
+    earlier = None if row.earlier_id is None else Earlier(row.earlier_id, row.earlier_status,
+                                                            row.earlier_confirmation_id)
     asks = campaign.confirm_mode != "off"
     if earlier is not None:
         # Signing again while still pending asks again: the link may have expired or never arrived.
-        plan = plan_confirmation(session, campaign, key, now=now) if asks and earlier.status == "pending" else None
+        plan = plan_from(row, now=now) if asks and earlier.status == "pending" else None
         return PreparedSignature(campaign, person, key, earlier, plan=plan)
-    plan = plan_confirmation(session, campaign, key, now=now) if asks else None
+    plan = plan_from(row, now=now) if asks else None
     return PreparedSignature(campaign, person, key, None, signature_district(session, provider, person.postal_code),
                              plan)
 

@@ -20,6 +20,7 @@ PREFIXED = ("fr",)
 # Staff and machine routes keep one address: the admin cookie is scoped to /admin, API clients send ?lang=.
 UNPREFIXED_AREAS = ("/admin", "/api", "/hooks")
 ENVIRON_KEY = "advocacy.url_lang"
+STAFF_ENDPOINTS = ("admin.",)
 
 
 class LanguagePrefix:
@@ -64,6 +65,13 @@ def _vary_on_language(response: Response) -> Response:
     return response
 
 
+def _keep_staff_language(endpoint: str, values: dict[str, Any]) -> None:
+    # Staff pages have no /fr address: a ?lang= chosen on one is carried by every link, form and redirect to another.
+    asked = request.args.get("lang", "") if request else ""
+    if asked in LANGUAGES and endpoint.startswith(STAFF_ENDPOINTS):
+        values.setdefault("lang", asked)
+
+
 def language_url(code: str) -> str:
     """This page's address in language ``code`` (for the EN/FR toggle), keeping its query string."""
     root = request.script_root
@@ -82,7 +90,9 @@ def language_url(code: str) -> str:
 def init_i18n(app: Flask) -> None:
     app.wsgi_app = LanguagePrefix(app.wsgi_app)  # type: ignore[method-assign]
     use_translations(get_translations, get_locale)  # messages from the domain and services, in this request's language
-    app.before_request(_choose_language)
+    # First of all: CSRF's check runs before the views, and its error pages must be in the page's language too.
+    app.before_request_funcs.setdefault(None, []).insert(0, _choose_language)
     app.after_request(_vary_on_language)
+    app.url_defaults(_keep_staff_language)
     app.add_template_global(language_url)
     app.add_template_global(LANGUAGES, "languages")

@@ -32,6 +32,9 @@ def french_pages(client) -> dict[str, str]:
         "thanks": PETITION + "/thanks", "letter thanks": LETTER + "/thanks?sent=2&check=1",
         "confirm link": "/confirm/not-a-token", "unsubscribe link": "/unsubscribe/not-a-token",
     }.items()}
+    for slug in ("the-rich-and-the-rest-of-us", "stop-offshoring"):  # the widget, as data-lang="fr" frames it
+        pages[f"widget {slug}"] = client.get(f"/embed/{slug}?lang=fr").get_data(as_text=True)
+        pages[f"widget thanks {slug}"] = client.get(f"/embed/{slug}/thanks?lang=fr&check=1").get_data(as_text=True)
     pages["errors"] = post_form(client, "/fr" + PETITION, {"first_name": "", "last_name": "Li", "email": "bo@",
                                                             "postal_code": "D1P 5J2"}).get_data(as_text=True)
     pages["preview"] = post_form(client, "/fr" + LETTER, {**ME, "intent": "preview"}).get_data(as_text=True)

@@ -19,6 +19,7 @@ from ..catalog import Campaign
 from ..domain.states import DeliveryState
 from ..dsn import BounceReport, RecipientStatus, parse_report
 from ..models import Action, AddressFlag, Delivery, DeliveryEvent
+from .confirmations import in_language
 from .deliveries import note, transition
 from .supporter_mail import MailSettings, queue_supporter_email, render, unsubscribe_url
 
@@ -158,7 +159,8 @@ def tell_writer(session: Session, action_id: int, *, now: datetime, mail: MailSe
     found = campaign(action.campaign_slug)
     email = render(mail, "notice", lang=action.lang, first_name=action.first_name,
                    title=found.texts(action.lang).title if found else action.campaign_slug,
-                   offices=[_office(d) for d in bounced], unsubscribe=unsubscribe_url(mail, action.email_key))
+                   offices=[_office(d) for d in bounced],
+                   unsubscribe=in_language(mail, unsubscribe_url(mail, action.email_key), action.lang))
     earlier = session.scalar(select(Delivery.id).where(Delivery.action_id == action_id, Delivery.kind == "notice")
                              .limit(1))
     if earlier is not None:

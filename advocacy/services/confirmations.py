@@ -177,18 +177,20 @@ def queue_link_email(session: Session, campaign: Campaign, action: Action, confi
     email = render(mail, template, lang=action.lang, kind=campaign.kind, mode=campaign.confirm_mode,
                    title=campaign.texts(action.lang).title, first_name=action.first_name,
                    letters=_letters_of(session, campaign, linked),
-                   link=f"{mail.base_url}{_page_prefix(action.lang)}/confirm/"
-                        f"{confirmation_link_token(mail.secret_key, confirmation)}",
-                   unsubscribe=unsubscribe_url(mail, action.email_key))
+                   link=in_language(mail, f"{mail.base_url}/confirm/"
+                                          f"{confirmation_link_token(mail.secret_key, confirmation)}", action.lang),
+                   unsubscribe=in_language(mail, unsubscribe_url(mail, action.email_key), action.lang))
     kind = "confirmation" if template == "confirm" else "reminder"
     queue_supporter_email(session, action, kind, email, to_name=f"{action.first_name} {action.last_name}",
                           to_address=to_address or _address_of(session, action), now=now,
                           message_domain=mail.message_domain)
 
 
-def _page_prefix(lang: str) -> str:
-    """The link opens the confirmation page in the supporter's language (web/i18n.py: French pages under /fr)."""
-    return "/fr" if lang == "fr" else ""
+def in_language(mail: MailSettings, url: str, lang: str) -> str:
+    """Our page at ``url`` in the supporter's language: French pages live under /fr (web/i18n.py)."""
+    if lang == "fr" and url.startswith(mail.base_url + "/"):
+        return f"{mail.base_url}/fr{url[len(mail.base_url):]}"
+    return url
 
 
 def _address_of(session: Session, action: Action) -> str:

@@ -3,6 +3,8 @@ French letter; an English supporter of the same campaign gets English throughout
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from advocacy.channels.smtp import SmtpChannel, SmtpTarget
@@ -10,6 +12,7 @@ from advocacy.models import Action
 from advocacy.worker import Worker
 
 from ..conftest import confirm_by_email, post_form
+from .conftest import visible_text
 
 PETITION = "/campaigns/the-rich-and-the-rest-of-us"
 LETTER = "/campaigns/stop-offshoring"
@@ -35,6 +38,9 @@ def test_a_french_signer_gets_the_french_confirmation(client, db, ctx, smtp_sink
     assert body.startswith("Bonjour Bo,")
     assert "Merci de votre participation. Veuillez confirmer qu'il s'agit bien de votre adresse courriel :" in body
     assert "http://campaigns.test/fr/confirm/" in body  # the link opens the French page
+    unsubscribe = re.search(r"http://campaigns.test(/fr/unsubscribe/\S+)", body).group(1)
+    page = visible_text(client.get(unsubscribe).get_data(as_text=True))
+    assert "Ne plus recevoir les courriels de campagne" in page and "Se désabonner" in page
     assert "« Les riches et nous autres »" in body and "Pour ne plus recevoir nos courriels de campagne" in body
     for english in ("Hello", "Please", "Thank you", "The link", "If you did not", "You are getting", "To stop"):
         assert english not in body

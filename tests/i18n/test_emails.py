@@ -76,3 +76,26 @@ def test_an_english_writer_of_the_same_campaign_gets_english(client, db, ctx, sm
                         "Your letter is on its way: Stop Offshoring Ontario's Public Services"]
     offices = [m for m in smtp_sink.messages if m["To"].addresses[0].addr_spec != ME["email"]]
     assert offices and all(m.get_content().startswith("Dear ") for m in offices)
+
+
+def test_a_french_writer_is_told_in_french_when_an_office_bounces(client, db, ctx, smtp_sink):
+    from sqlalchemy import update
+
+    from advocacy.models import Delivery
+    from advocacy.models.base import utcnow
+    from advocacy.services.bounces import tell_writer
+
+    post_form(client, "/fr" + LETTER, {**ME, "intent": "send"})
+    confirm_by_email(client, db, ME["email"])
+    send_all(ctx, smtp_sink)
+    with db.transaction() as session:
+        letter = session.scalars(select(Delivery).where(Delivery.kind == "letter").order_by(Delivery.id)).first()
+        # What processing a bounce report does to the delivery (tests/bounces covers the report itself).
+        session.execute(update(Delivery).where(Delivery.id == letter.id).values(status="bounced"))
+        assert tell_writer(session, letter.action_id, now=utcnow(), mail=ctx.mail, campaign=ctx.catalog.get)
+        notice = session.scalars(select(Delivery).where(Delivery.kind == "notice")).one()
+        assert notice.subject == f"Votre lettre n'a pas pu être livrée à {letter.recipient_name}"
+        assert notice.body.startswith("Bonjour Bo,")
+        assert "Nous sommes désolés : votre lettre sur « Non à la délocalisation" in notice.body
+        assert "Votre lettre n'était pas en cause." in notice.body
+        assert "http://campaigns.test/fr/unsubscribe/" in notice.body

@@ -30,6 +30,7 @@ from ..domain.errors import UnknownPostalArea
 from ..domain.postal import postal_area
 from ..domain.slugs import slugify
 from ..domain.states import DeliveryState
+from ..domain.text import _l
 from ..domain.types import Attachment, Recipient
 from ..models import Action, Delivery, DeliveryAttachment, PetitionMilestone
 from ..providers import RepresentativeProvider
@@ -86,7 +87,7 @@ def plan_delivery(session: Session, campaign: Campaign, provider: Representative
         if isinstance(target, OfficialTarget):
             found = _resolve(session, single, "", provider, index)
             if found is None:
-                plan.problems.append(f"The office {target.office} is not in the directory.")
+                plan.problems.append(str(_l("The office %(office)s is not in the directory.", office=target.office)))
             else:
                 _keep(chosen, found, signers, "")
             continue
@@ -95,14 +96,14 @@ def plan_delivery(session: Session, campaign: Campaign, provider: Representative
             by_riding[signer.riding].append(signer)
         unknown = len(by_riding.pop("", []))
         if unknown:
-            plan.problems.append(f"Signers with no known riding: {unknown}. They count in the total, but no "
-                                 f"member receives their names.")
+            plan.problems.append(str(_l("Signers with no known riding: %(count)s. They count in the total, but no "
+                                        "member receives their names.", count=unknown)))
         for riding, members in sorted(by_riding.items()):
             found = next((r for code in codes[riding][:LOOKUP_TRIES]
                           if (r := _resolve(session, single, code, provider, index)) is not None), None)
             if found is None:
-                plan.problems.append(f"No {target.level} representative found for {riding} "
-                                     f"({len(members)} signers).")
+                plan.problems.append(str(_l("No %(level)s representative found for %(riding)s (%(count)s signers).",
+                                            level=target.level, riding=riding, count=len(members))))
             else:
                 _keep(chosen, found, members, found.district or riding)
     for recipient, listed, riding in chosen.values():

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Executable, Row, Select, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..catalog import Campaign
@@ -69,15 +69,17 @@ _OPEN = select(Confirmation.id, Confirmation.created_at).where(
     Confirmation.confirmed_at.is_(None), Confirmation.expires_at > bindparam("now"),
 ).order_by(Confirmation.created_at.desc()).limit(1)
 
+_CONFIRMATION_COLUMNS = ("campaign_slug", "email_key", "lang", "token_hash", "created_at", "expires_at")
 _INSERT = insert(Confirmation).values(
-    {name: bindparam(name) for name in ("campaign_slug", "email_key", "lang", "token_hash", "created_at",
-                                        "expires_at")}).returning(Confirmation.id)
+    {name: bindparam(name) for name in _CONFIRMATION_COLUMNS}).returning(Confirmation.id)
+# The same row, written only while the address has had exactly ``sent`` confirmation emails in the last day: the
+# daily cap, read before the write transaction, checked again inside it by the statement that writes the link.
+_INSERT_IF_SENT = insert(Confirmation).from_select(
+    _CONFIRMATION_COLUMNS,
+    select(*(bindparam(name, type_=Confirmation.__table__.c[name].type) for name in _CONFIRMATION_COLUMNS))
+    .where(_SENT_SINCE.scalar_subquery() == bindparam("sent"))).returning(Confirmation.id)
 _SET_TOKEN = update(Confirmation).where(Confirmation.id == bindparam("row")).values(
     token_hash=bindparam("token_hash"))
-
-
-def _emails_sent_since(session: Session, email_key: str, since: datetime) -> int:
-    return session.connection().execute(_SENT_SINCE, {"key": email_key, "since": since}).scalar() or 0
 
 
 # What a plan is decided on, as one row of scalar subqueries: the newest link still open for the address on the
@@ -123,26 +125,51 @@ def plan_confirmation(session: Session, campaign: Campaign, email_key: str, *, n
     return plan_from(row, now=now)
 
 
-def plan_still_holds(session: Session, plan: ConfirmationPlan, email_key: str, *, now: datetime) -> bool:
-    """Whether a plan made before the write transaction can be carried out inside it.
+def carry_out_plan(session: Session, campaign: Campaign, plan: ConfirmationPlan, email_key: str, *, lang: str,
+                   mail: MailSettings, now: datetime) -> tuple[ConfirmationPlan, Confirmation | None]:
+    """Inside the write transaction, the new link a plan made before it asks for (None: it joins one already sent).
 
-    Only an email needs checking, with one count: another request that emailed this address in
-    between would have added to it. Anything else the plan could miss costs no email.
+    Only an email needs the plan checked again, with the count the cap was decided on: another request that
+    emailed this address in between would have added to it. The check and the write are one statement; when
+    the count has moved, the plan is made again. Anything else the plan could miss costs no email.
     """
-    return not plan.email or _emails_sent_since(session, email_key, now - timedelta(days=1)) == plan.sent
+    if plan.existing is not None:
+        return plan, None
+    if plan.email:
+        confirmation = _write_confirmation(session, _INSERT_IF_SENT, campaign, email_key, lang=lang, mail=mail,
+                                           now=now, check={"key": email_key, "since": now - timedelta(days=1),
+                                                           "sent": plan.sent})
+        if confirmation is not None:
+            return plan, confirmation
+        plan = plan_confirmation(session, campaign, email_key, now=now)  # another request emailed this address
+        if plan.existing is not None:
+            return plan, None
+    return plan, new_confirmation(session, campaign, email_key, lang=lang, mail=mail, now=now)
 
 
 def new_confirmation(session: Session, campaign: Campaign, email_key: str, *, lang: str, mail: MailSettings,
                      now: datetime) -> Confirmation:
-    """A new link's row, written at once so that actions can refer to it; the link is derived from its id.
+    """A new link's row, written at once so that actions can refer to it; the link is derived from its id."""
+    confirmation = _write_confirmation(session, _INSERT, campaign, email_key, lang=lang, mail=mail, now=now)
+    assert confirmation is not None  # type narrowing: a plain INSERT always writes its row  # nosec B101
+    return confirmation
 
-    Written with two plain statements (this runs inside every signature's write transaction), and
-    answered as an object for building the link and the email, not added to the session.
+
+def _write_confirmation(session: Session, statement: Executable, campaign: Campaign, email_key: str, *, lang: str,
+                        mail: MailSettings, now: datetime, check: dict[str, object] | None = None,
+                        ) -> Confirmation | None:
+    """The row written by ``statement`` (None when its condition, bound by ``check``, kept it out), then its token.
+
+    Two plain statements (this runs inside every signature's write transaction), answered as an object for
+    building the link and the email, not added to the session.
     """
     values = {"campaign_slug": campaign.slug, "email_key": email_key, "lang": lang,
               "token_hash": hash_token(new_token()), "created_at": now, "expires_at": now + VALID_FOR}
     connection = session.connection()
-    confirmation = Confirmation(id=connection.execute(_INSERT, values).scalar_one(), **values)
+    row_id = connection.execute(statement, {**values, **(check or {})}).scalar()
+    if row_id is None:
+        return None
+    confirmation = Confirmation(id=row_id, **values)
     confirmation.token_hash = hash_token(confirmation_link_token(mail.secret_key, confirmation))
     connection.execute(_SET_TOKEN, {"row": confirmation.id, "token_hash": confirmation.token_hash})
     return confirmation

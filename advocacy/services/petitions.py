@@ -27,11 +27,9 @@ from .abuse import canonical_email
 from .confirmations import (
     PLAN_COLUMNS,
     ConfirmationPlan,
-    new_confirmation,
-    plan_confirmation,
+    carry_out_plan,
     plan_from,
     plan_parameters,
-    plan_still_holds,
     queue_link_email,
     request_confirmation,
 )
@@ -187,12 +185,10 @@ def record_signature(session: Session, prepared: PreparedSignature, *, now: date
     campaign, person, key, plan = prepared.campaign, prepared.person, prepared.key, prepared.plan
     if prepared.earlier is not None:
         return _signed_before(session, prepared, prepared.earlier, mail=mail, now=now)
-    if plan is not None and not plan_still_holds(session, plan, key, now=now):
-        plan = plan_confirmation(session, campaign, key, now=now)  # another request emailed this address meanwhile
     hold = campaign.confirm_mode == "required"
     confirmation = None
-    if plan is not None and plan.existing is None:
-        confirmation = new_confirmation(session, campaign, key, lang=lang, mail=mail, now=now)
+    if plan is not None:
+        plan, confirmation = carry_out_plan(session, campaign, plan, key, lang=lang, mail=mail, now=now)
     action = _insert(session, campaign, person, now=now, hold=hold, district=prepared.district, opt_in=opt_in,
                      source=source, lang=lang, ip_hash=ip_hash,
                      confirmation_id=confirmation.id if confirmation else plan.existing if plan else None)

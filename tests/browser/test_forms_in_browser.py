@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from advocacy.channels import build_channel
 from advocacy.channels.mailbox import read_mailbox
@@ -63,7 +64,7 @@ def test_error_summary_takes_focus_and_links_to_the_field(page, live_server):
     summary = page.locator("[data-error-summary]")
     assert summary.is_visible()
     # The deferred script moves focus once the page has loaded: wait for it rather than race it.
-    page.wait_for_function("document.activeElement && document.activeElement.hasAttribute('data-error-summary')")
+    expect(summary).to_be_focused()
     summary.get_by_role("link", name="Enter your first name").click()
     assert page.evaluate("document.activeElement.id") == "first_name"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
@@ -72,7 +73,8 @@ def test_error_summary_takes_focus_and_links_to_the_field(page, live_server):
 def test_letter_page_shows_who_it_goes_to_as_the_postal_code_is_typed(page, live_server):
     page.goto(f"{live_server}/campaigns/no-to-bill-c-377")
     page.get_by_label("Postal code").fill("K1P 5J2")
-    page.wait_for_function("document.querySelector('.lookup-result').textContent.includes('Taylor Demo-Roy')")
+    # Waits without evaluating page script (the CSP has no 'unsafe-eval', which polling functions need).
+    expect(page.locator(".lookup-result")).to_contain_text("Taylor Demo-Roy")
     assert "Your MP: Taylor Demo-Roy (Ottawa Centre)" in page.locator(".lookup-result").inner_text()
 
 

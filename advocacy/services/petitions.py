@@ -74,8 +74,9 @@ class SignResult:
 
 
 # Built once and run on the session's connection: every signature asks it (see confirmations._OPEN). The kind
-# is written into the SQL, not bound: only then can the database use the partial unique index (one signature
-# per mailbox, WHERE kind = 'signature') rather than read every action of the campaign.
+# is written into the SQL, not bound, so the partial unique index (one signature per mailbox, WHERE kind =
+# 'signature') is usable from the statement alone: SQLite otherwise plans the statement again on every run to
+# find it from the bound value, and a generic PostgreSQL plan may not use it at all.
 _EARLIER = select(Action.id, Action.status, Action.confirmation_id).where(
     Action.campaign_slug == bindparam("slug"), Action.kind == literal_column("'signature'"),
     Action.canonical_key == bindparam("canonical"))

@@ -1,4 +1,4 @@
-"""Reserved for indexes or counters the signing path needs
+"""No schema change: kept so the revision chain stays linear (0010 -> 0011 -> 0012)
 
 Revision ID: 0011
 Revises: 0010

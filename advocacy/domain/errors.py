@@ -27,6 +27,10 @@ class InvalidTransition(AdvocacyError):
     """A delivery cannot move from its state to the asked one."""
 
 
+class MessageTextDeleted(InvalidTransition):
+    """A delivery cannot be sent again: the retention purge has replaced its text."""
+
+
 class UnsafeHeader(AdvocacyError):
     """Text meant for an email header could add or change a header."""
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..domain.errors import InvalidTransition
+from ..domain.errors import InvalidTransition, MessageTextDeleted
 from ..domain.states import ALLOWED, DUE_STATES, DeliveryState, check_transition
 from ..domain.types import Attachment, OutgoingMessage, RenderedLetter
 from ..domain.verp import default_bounce_address, return_path
@@ -20,6 +20,8 @@ from . import pacing
 from .pacing import PacingRules
 
 S = DeliveryState
+# What the retention purge (services/privacy.py) leaves in place of a message's text once it has expired.
+SCRUBBED_BODY = "[This text was deleted after our retention period. The message was delivered as written.]"
 # An import-time check of the state table, not input validation.
 assert all(S.SENDING in ALLOWED[s] for s in DUE_STATES), "claimable states must be allowed to start sending"  # nosec B101
 
@@ -266,8 +268,20 @@ def _staff_transition(session: Session, delivery_id: int, new: DeliveryState, *,
     return delivery
 
 
+def text_deleted(delivery: Delivery) -> bool:
+    """True once retention has replaced the message's text: sending it again would send the placeholder."""
+    return delivery.body == SCRUBBED_BODY
+
+
 def retry_delivery(session: Session, delivery_id: int, *, now: datetime, by: str = "staff") -> Delivery:
-    """Put a dead letter back in the queue, due now, with a fresh attempt budget."""
+    """Put a dead letter back in the queue, due now, with a fresh attempt budget.
+
+    Refused with ``MessageTextDeleted`` when retention has already deleted its text.
+    """
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is not None and text_deleted(delivery):
+        raise MessageTextDeleted(f"delivery {delivery_id}: its text was deleted after the retention period, so it "
+                                 "cannot be sent again; cancel it instead")
     delivery = _staff_transition(session, delivery_id, S.QUEUED, reason=f"retried by {by}", now=now)
     delivery.next_attempt_at, delivery.attempts = now, 0
     return delivery

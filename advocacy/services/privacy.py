@@ -29,8 +29,8 @@ from ..catalog.schema import CAMPAIGN_TZ
 from ..domain.states import DeliveryState as S
 from ..models import Action, Confirmation, ConsentRecord, Delivery, DeliveryAttachment, Supporter
 from .confirmations import expire_unconfirmed
+from .deliveries import SCRUBBED_BODY
 
-SCRUBBED_BODY = "[This text was deleted after our retention period. The message was delivered as written.]"
 ANONYMISED_PREFIX = "anonymised:"  # + the row's id: keeps email_key unique (one signature per address)
 FAILED_GRACE = timedelta(days=28)  # dead letters: time for staff to retry or cancel before the text goes
 PURGE_EVERY = timedelta(hours=1)

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ...catalog import Campaign
-from ...domain.errors import InvalidTransition
+from ...domain.errors import InvalidTransition, MessageTextDeleted
 from ...models import Delivery
 from ...models.base import utcnow
 from ...services import audit
 from ...services import dashboard as stats
-from ...services.deliveries import cancel_delivery, retry_delivery
+from ...services.deliveries import cancel_delivery, retry_delivery, text_deleted
 from ..common import app_context, db_session
 from . import bp
 from .access import current_staff, has_role, require_role
@@ -99,10 +99,16 @@ def delivery_change(delivery_id: int, change: str) -> Response | str:
     form = ConfirmForm()
     back = url_for("admin.dashboard_campaign", slug=delivery.campaign_slug)
     if request.method != "POST" or not form.validate():
-        return render_template("admin/dashboard_delivery.html", delivery=delivery, change=change, form=form, back=back)
+        return render_template("admin/dashboard_delivery.html", delivery=delivery, change=change, form=form, back=back,
+                               text_deleted=text_deleted(delivery))
     session, before = db_session(), delivery.status
     try:
         CHANGES[change](session, delivery_id, now=utcnow(), by=current_staff().email)
+    except MessageTextDeleted:
+        session.rollback()
+        flash(_("Delivery %(id)s cannot be sent again: its text was deleted after our retention period. Nothing "
+                "was changed. Cancel it instead.", id=delivery_id))
+        return redirect(back)
     except InvalidTransition:
         session.rollback()
         flash(_("Delivery %(id)s is %(status)s now, so it cannot be changed that way. Nothing was changed.",

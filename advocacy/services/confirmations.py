@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Executable, Row, Select, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Executable, Row, Select, bindparam, delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..catalog import Campaign
@@ -61,8 +61,11 @@ def _letters_of(session: Session, campaign: Campaign,
 
 # The statements behind every signature's confirmation, built once and run on the session's connection:
 # building a statement and passing it through the ORM cost several times what SQLite takes to answer.
+# The kinds are written into the SQL: with an expanding IN parameter SQLAlchemy rewrites the statement text on
+# every run (a fifth of the time of the statements that carry this count).
 _SENT_SINCE = select(func.count()).select_from(Delivery).where(
-    Delivery.office_key == bindparam("key"), Delivery.kind.in_(CONFIRMATION_KINDS),
+    Delivery.office_key == bindparam("key"), Delivery.kind.in_([literal_column(f"'{kind}'")
+                                                                for kind in CONFIRMATION_KINDS]),
     Delivery.created_at > bindparam("since"))
 _OPEN = select(Confirmation.id, Confirmation.created_at).where(
     Confirmation.campaign_slug == bindparam("slug"), Confirmation.email_key == bindparam("key"),

@@ -267,7 +267,8 @@ def _require_schema(state: CliState) -> None:
 @main.command()
 @pass_state
 def housekeeping(state: CliState) -> None:
-    """Send due confirmation reminders, delete expired unconfirmed actions, queue due petition deliveries.
+    """Send due confirmation reminders, delete expired unconfirmed actions, queue due petition deliveries;
+    hourly, purge personal data past retention and prune old staff sign-in records.
 
     Every worker does this once a minute; run it from cron when no worker is running.
     """
@@ -276,7 +277,7 @@ def housekeeping(state: CliState) -> None:
     ctx = state.ctx
     with ctx.db.transaction() as session:
         report = run_housekeeping(session, ctx.catalog, ctx.provider, mail=ctx.mail, now=utcnow(),
-                                  retention=ctx.retention)
+                                  retention=ctx.retention, staff_timeouts=ctx.staff_timeouts)
     click.echo(str(report))
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from .catalog import Catalog
 from .config import Settings
 from .db import Database
 from .providers import ProviderChain
 from .services.privacy import RetentionPolicy
+from .services.staff_sessions import Timeouts
 from .services.supporter_mail import MailSettings
 
 
@@ -30,6 +32,12 @@ class AppContext:
         s = self.settings
         return RetentionPolicy(letter_days=s.letter_retention_days, ip_days=s.ip_retention_days,
                                anonymise_days=s.anonymise_after_close_days)
+
+    @property
+    def staff_timeouts(self) -> Timeouts:
+        """How long a staff sign-in lasts: idle, and at most (for the admin and the housekeeping prune)."""
+        s = self.settings
+        return Timeouts(idle=timedelta(minutes=s.admin_idle_minutes), absolute=timedelta(hours=s.admin_session_hours))
 
     @property
     def message_domain(self) -> str:

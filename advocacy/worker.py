@@ -174,13 +174,13 @@ class Worker:
         try:
             with self.ctx.db.transaction() as session:
                 done = run_housekeeping(session, self.ctx.catalog, self.ctx.provider, mail=self.ctx.mail, now=now,
-                                        retention=self.ctx.retention)
+                                        retention=self.ctx.retention, staff_timeouts=self.ctx.staff_timeouts)
         except DATABASE_TROUBLE as exc:
             report.database_errors += 1
             log.warning("housekeeping failed, trying at the next poll: %s", type(exc).__name__)
             self._housekeeping_at = None
             return
-        if done.reminders or done.expired or done.petition_deliveries or done.purged.total:
+        if done.anything_done:
             log.info("housekeeping: %s", done)
 
     def _build_digests(self, report: WorkerReport) -> None:

@@ -28,6 +28,7 @@ from ..catalog import Campaign, Catalog
 from ..catalog.schema import CAMPAIGN_TZ
 from ..domain.states import DeliveryState as S
 from ..models import Action, Confirmation, ConsentRecord, Delivery, DeliveryAttachment, Supporter
+from .cadence import Cadence
 from .confirmations import expire_unconfirmed
 from .deliveries import SCRUBBED_BODY
 
@@ -37,8 +38,8 @@ PURGE_EVERY = timedelta(hours=1)
 SENT_STATES = (S.SENT.value, S.BOUNCED.value)
 ENDED_STATES = (S.FAILED.value, S.CANCELLED.value)
 FINISHED_STATES = SENT_STATES + ENDED_STATES
-# When each database was last purged by this process (housekeeping runs every minute; the purge hourly).
-_last_purge: dict[str, datetime] = {}
+# Housekeeping runs every minute; the purge hourly.
+PURGE_CADENCE = Cadence(PURGE_EVERY)
 
 
 def hash_ip(secret_key: str, ip: str | None) -> str | None:
@@ -95,12 +96,10 @@ def purge(session: Session, catalog: Catalog, policy: RetentionPolicy, *, now: d
 
 def purge_if_due(session: Session, catalog: Catalog, policy: RetentionPolicy, *, now: datetime) -> PurgeReport:
     """``purge`` at most once per PURGE_EVERY per database in this process (it scans whole tables)."""
-    where = str(session.get_bind().url)
-    last = _last_purge.get(where)
-    if last is not None and last <= now < last + PURGE_EVERY:
+    if not PURGE_CADENCE.due(session, now):
         return PurgeReport()
     report = purge(session, catalog, policy, now=now)
-    _last_purge[where] = now
+    PURGE_CADENCE.done(session, now)
     return report
 
 

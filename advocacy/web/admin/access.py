@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -82,9 +81,7 @@ def cookie_name() -> str:
 
 
 def session_timeouts() -> staff_sessions.Timeouts:
-    settings = app_context().settings
-    return staff_sessions.Timeouts(idle=timedelta(minutes=settings.admin_idle_minutes),
-                                   absolute=timedelta(hours=settings.admin_session_hours))
+    return app_context().staff_timeouts
 
 
 def session_token() -> str:

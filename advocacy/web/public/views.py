@@ -12,18 +12,18 @@ from werkzeug.exceptions import TooManyRequests
 from ...catalog import Campaign
 from ...catalog.markdown import markdown_to_html
 from ...catalog.schema import CampaignText
-from ...domain.errors import AdvocacyError, CampaignClosed, UnknownPostalArea
+from ...domain.errors import AdvocacyError, CampaignClosed
 from ...domain.types import Level, Supporter
 from ...limits import retry_after, too_many_requests, wait_words
 from ...models.base import utcnow
 from ...services import letters as letter_service
 from ...services.confirmations import queue_receipt, request_confirmation
 from ...services.consent import ConsentShown, record_consent
-from ...services.lookup import area_choices, list_districts
 from ...services.petitions import prepare_signature, record_signature
 from ...services.stats import count_actions, public_count
-from ...services.targets import LEVEL_NAMES, Resolution, resolve_targets
+from ...services.targets import LEVEL_NAMES, Resolution
 from ..common import app_context, db_session, request_ip_hash
+from ..district_choice import chosen_districts, district_choosers, resolve_or_choose
 from . import bp, guard
 from .forms import LetterForm, SupporterForm
 from .page_cache import campaign_page
@@ -144,12 +144,9 @@ def _letter(campaign: Campaign, form: LetterForm) -> Response | tuple[str, int]:
     if not form.validate() or intent == "edit":
         return _render_campaign(campaign, form)
     ctx, session = app_context(), db_session()
-    chosen = _chosen_districts(campaign)
-    try:
-        resolution = resolve_targets(session, campaign, form.postal_code.data, ctx.provider, chosen=chosen)
-    except UnknownPostalArea as exc:
-        # No source knows this code: let the supporter pick their riding rather than stop here.
-        return _preview(campaign, form, Resolution([], None, [str(exc)]), None, chosen=chosen)
+    chosen = chosen_districts(campaign)
+    # When no source knows this code, nobody is found: the supporter picks their riding rather than stop here.
+    resolution = resolve_or_choose(session, campaign, form.postal_code.data, ctx.provider, chosen)
     if not resolution.recipients:
         return _preview(campaign, form, resolution, None, chosen=chosen)
     edits = None
@@ -186,42 +183,8 @@ def _letter(campaign: Campaign, form: LetterForm) -> Response | tuple[str, int]:
     return redirect(url_for("public.thanks", slug=campaign.slug, sent=len(letters), check=check), 303)
 
 
-def _chosen_districts(campaign: Campaign) -> dict[Level, str]:
-    """The ridings the supporter picked ("Not your riding?"), from fields named ``district_<level>``."""
-    chosen = {}
-    for level in campaign.levels():
-        # The full list wins over the likely ones: choosing from it is the more deliberate act.
-        key = (request.form.get(f"district_{level}_any") or request.form.get(f"district_{level}") or "").strip()
-        if key:
-            chosen[Level(level)] = key[:200]
-    return chosen
-
-
 def _city(resolution: Resolution) -> str:
     return resolution.lookup.city.title() if resolution.lookup and resolution.lookup.city else ""
-
-
-def _choosers(campaign: Campaign, resolution: Resolution, chosen: dict[Level, str],
-              postal_code: str) -> list[dict[str, object]]:
-    """For each level the letter goes to: the likely districts, the full list, and which one is in use."""
-    session = db_session()
-    nearby = area_choices(session, postal_code) if resolution.lookup is None else {}
-    found_keys = {r.district_key for r in resolution.recipients}
-    choosers = []
-    for level_name in campaign.levels():
-        level = Level(level_name)
-        if resolution.lookup is not None:
-            likely = [(c.district.key, c.district.name, ", ".join(r.name for r in c.representatives) or _("vacant"))
-                      for c in resolution.lookup.choices(level)]
-            ambiguous = resolution.lookup.ambiguous(level)
-        else:
-            likely = [(c.key, c.name, ", ".join(c.representatives) or _("vacant")) for c in nearby.get(level, [])]
-            ambiguous = True
-        current = chosen.get(level) or next((key for key, _n, _r in likely if key in found_keys), "")
-        every = [(c.key, c.name, ", ".join(c.representatives)) for c in list_districts(session, level)]
-        choosers.append({"level": level_name, "who": LEVEL_NAMES[level_name], "likely": likely, "every": every,
-                         "current": current, "ambiguous": ambiguous or not current})
-    return choosers
 
 
 def _preview(campaign: Campaign, form: LetterForm, resolution: Resolution,
@@ -231,7 +194,8 @@ def _preview(campaign: Campaign, form: LetterForm, resolution: Resolution,
                                              edits=edits if edits else None, city=_city(resolution), lang=_lang())
     return render_template("public/preview.html", campaign=campaign, text=_campaign_text(campaign), form=form,
                            letters=letters, problems=resolution.problems,
-                           choosers=_choosers(campaign, resolution, chosen, form.postal_code.data)), 200
+                           choosers=district_choosers(db_session(), campaign, resolution, chosen,
+                                                      form.postal_code.data)), 200
 
 
 @bp.get("/campaigns/<slug>/thanks")

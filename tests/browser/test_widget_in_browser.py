@@ -6,24 +6,26 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from advocacy import create_app
-from advocacy.models import Action, AllyAction
+from advocacy.models import Action, AllyAction, Delivery
 from advocacy.models.base import utcnow
 from advocacy.services.allies import create_ally, set_embed_origins
 
 pytestmark = pytest.mark.browser
 PETITION = "the-rich-and-the-rest-of-us"
+LETTER = "stop-offshoring"  # to the MPP: K1P straddles two provincial ridings
 
 
-def serve_page(host: str, html: str):
-    """A minimal site on ``host`` (another loopback address: another origin) serving one page."""
+def serve_page(host: str, html: str, *, letter_html: str = ""):
+    """A minimal site on ``host`` (another loopback address: another origin): one page, and /letter if given."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
-            body = html.encode()
+            body = (letter_html if self.path == "/letter" and letter_html else html).encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -38,10 +40,10 @@ def serve_page(host: str, html: str):
     return server, f"http://{host}:{server.server_port}"
 
 
-def ally_page(app_url: str) -> str:
+def ally_page(app_url: str, campaign: str = PETITION) -> str:
     return (f'<!doctype html><html lang="en"><head><title>Friends of Transit</title></head><body>'
             f'<h1>Our campaign page</h1>'
-            f'<script src="{app_url}/embed.js" data-campaign="{PETITION}" data-ally="friends-of-transit" '
+            f'<script src="{app_url}/embed.js" data-campaign="{campaign}" data-ally="friends-of-transit" '
             f'data-lang="en" data-primary="#7a1f5c" async></script></body></html>')
 
 
@@ -51,7 +53,7 @@ def widget_servers(settings, db):
     app_server = make_server("127.0.0.1", 0, application, threaded=True)
     threading.Thread(target=app_server.serve_forever, daemon=True).start()
     app_url = f"http://127.0.0.1:{app_server.server_port}"
-    allowed, allowed_url = serve_page("127.0.0.2", ally_page(app_url))
+    allowed, allowed_url = serve_page("127.0.0.2", ally_page(app_url), letter_html=ally_page(app_url, LETTER))
     other, other_url = serve_page("127.0.0.3", ally_page(app_url))
     with db.transaction() as session:
         create_ally(session, "friends-of-transit", "Friends of Transit", opt_in_wording="Friends of Transit may "
@@ -104,4 +106,27 @@ def test_a_site_not_on_the_list_cannot_frame_the_widget(browser, widget_servers)
     assert frame.url.startswith("chrome-error://"), frame.url
     assert "Sign the petition" not in frame.content()
     assert page.locator("iframe").evaluate("f => f.style.height") == "640px"  # no height message ever came
+    page.close()
+
+
+def test_a_supporter_chooses_their_riding_inside_the_allys_page(browser, widget_servers, db):
+    allowed_url, _other = widget_servers
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(allowed_url + "/letter")
+    frame = page.frame_locator("iframe")
+    frame.get_by_label("First name").fill("Maya")
+    frame.get_by_label("Last name").fill("Okafor")
+    frame.get_by_label("Email address").fill("maya@example.com")
+    frame.get_by_label("Postal code").fill("K1P 5J2")
+    frame.get_by_role("button", name="Preview my letter").click()
+    frame.get_by_role("heading", name="Which is your MPP's riding?").wait_for()
+    frame.get_by_label("Kanata—Carleton (Jordan Demo-Singh)").check()
+    frame.get_by_role("group", name="Which is your MPP's riding?").get_by_role("button", name="Use this riding").click()
+    expect(frame.get_by_text("Dear Jordan Demo-Singh,")).to_be_visible()
+    frame.get_by_role("button", name="Send my letter to 2 representatives").click()
+    frame.get_by_role("heading", name="Check your email").wait_for()
+
+    with db.transaction() as session:
+        mpp = session.scalars(select(Delivery).where(Delivery.recipient_office == "MPP")).one()
+        assert (mpp.recipient_name, mpp.match) == ("Jordan Demo-Singh", "chosen")
     page.close()

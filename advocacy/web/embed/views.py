@@ -9,7 +9,7 @@ from flask import Response, current_app, g, jsonify, redirect, render_template, 
 from flask_babel import gettext as _
 
 from ...catalog.markdown import markdown_to_html
-from ...domain.errors import AdvocacyError, CampaignClosed, UnknownPostalArea
+from ...domain.errors import AdvocacyError, CampaignClosed
 from ...domain.types import Supporter
 from ...models.base import utcnow
 from ...services import letters as letter_service
@@ -19,8 +19,9 @@ from ...services.embed_tokens import EmbedTokenError, issue_embed_token, read_em
 from ...services.petitions import prepare_signature, record_signature
 from ...services.stats import public_count
 from ...services.supporters import email_key
-from ...services.targets import LEVEL_NAMES, resolve_targets
+from ...services.targets import LEVEL_NAMES
 from ..common import app_context, db_session
+from ..district_choice import chosen_districts, district_choosers, resolve_or_choose
 from ..public.forms import LetterForm, SupporterForm
 from . import bp
 from .framing import Frame, load_frame, same_origin_problem
@@ -182,12 +183,11 @@ def _letter(frame: Frame, form: LetterForm, token: str) -> Response | tuple[str,
     if form.errors or intent == "edit":
         return _widget(frame, form, token=token)
     ctx, session, campaign = app_context(), db_session(), frame.campaign
-    try:
-        resolution = resolve_targets(session, campaign, form.postal_code.data, ctx.provider)
-    except UnknownPostalArea as exc:
-        return _widget(frame, form, problem=str(exc), token=token)
+    # As on the public preview: a code that straddles ridings, or one no source knows, gets the riding chooser.
+    chosen = chosen_districts(campaign)
+    resolution = resolve_or_choose(session, campaign, form.postal_code.data, ctx.provider, chosen)
     edits = None
-    if campaign.editable:
+    if campaign.editable and resolution.recipients:
         if not form.subject.data and not form.body.data:
             defaults = letter_service.default_letter_text(campaign, g.get("lang", "en"))
             form.subject.data, form.body.data = defaults.subject, defaults.body
@@ -201,7 +201,8 @@ def _letter(frame: Frame, form: LetterForm, token: str) -> Response | tuple[str,
                                              city=city)
     if intent != "send" or not letters or (campaign.editable and edits is None):
         return _render("embed/preview.html", frame, token=token, form=form, letters=letters,
-                       problems=resolution.problems)
+                       problems=resolution.problems,
+                       choosers=district_choosers(session, campaign, resolution, chosen, form.postal_code.data))
     mode = campaign.confirm_mode
     try:
         action = letter_service.submit_letter(session, campaign, person, letters, now=utcnow(),

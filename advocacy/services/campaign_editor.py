@@ -207,7 +207,9 @@ def change_status(session: Session, campaign: Campaign, status: str, *, staff: S
                   now: datetime) -> Campaign:
     """Move a campaign along draft → live ⇄ paused → closed; a file campaign's status is kept in the database."""
     if status not in TRANSITIONS.get(campaign.status, ()):
-        raise EditorError([("status", f"a {campaign.status} campaign cannot become {status}")])
+        # Shown in a flash message, which lives in the session cookie: a forged value is cut short, or the cookie
+        # would outgrow what browsers keep.
+        raise EditorError([("status", f"a {campaign.status} campaign cannot become {status[:20]}")])
     row = stored_row(session, campaign.slug)
     if stored:
         if row is None:

@@ -26,6 +26,7 @@ from .account_forms import ROLE_LABELS
 
 STAFF_TZ = ZoneInfo("America/Toronto")
 AUDIT_PAGE = 100
+AUDIT_MAX_PAGE = 10_000_000
 ERRORS = {
     "bad_email": _l("Enter an email address like name@union.example"),
     "exists": _l("There is already a staff account with that email address"),
@@ -175,7 +176,8 @@ def staff_setup_link(staff_id: int) -> str | Response:
 def audit_log() -> str:
     action = request.args.get("action", "")[:80]
     actor = request.args.get("actor", "")[:254]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    # Bounded: a page number past what an offset can hold would fail in the database rather than show no rows.
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), AUDIT_MAX_PAGE)
     rows, total = audit.entries(db_session(), action=action, actor=actor, limit=AUDIT_PAGE,
                                 offset=(page - 1) * AUDIT_PAGE)
     return render_template("admin/audit.html", rows=rows, total=total, page=page, action=action, actor=actor,

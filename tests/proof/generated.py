@@ -28,10 +28,10 @@ HOSTILE = [
 ]
 EXAMPLES = {
     # tests/proof/test_generated_inputs.py: the public forms, links and the API
-    "petition": 1100, "letter": 1100, "links": 500, "lookup": 500, "api_signature": 800, "api_letter": 800,
-    "page_params": 600,
+    "petition": 900, "letter": 900, "links": 500, "lookup": 500, "api_signature": 700, "api_letter": 700,
+    "page_params": 500,
     # tests/proof/test_generated_admin_inputs.py: signing in and the staff pages
-    "login": 400, "login_code": 300, "setup": 250, "account": 150, "staff": 400, "editor": 500, "editor_toml": 300,
+    "login": 300, "login_code": 200, "setup": 250, "account": 150, "staff": 400, "editor": 500, "editor_toml": 300,
     "editor_status": 150, "review": 300, "review_edit": 300, "hold": 150, "people": 300, "limits": 250,
     "allies": 300, "exports": 400, "audit": 200,
     # tests/proof/test_generated_widget_inputs.py: the widget, the bounce webhook and the language

@@ -268,16 +268,20 @@ def _require_schema(state: CliState) -> None:
 @pass_state
 def housekeeping(state: CliState) -> None:
     """Send due confirmation reminders, delete expired unconfirmed actions, queue due petition deliveries;
-    hourly, purge personal data past retention and prune old staff sign-in records.
+    hourly, purge personal data past retention and prune old staff sign-in records; then fold the dashboard's
+    logged changes into its running totals.
 
     Every worker does this once a minute; run it from cron when no worker is running.
     """
+    from .services.counters import fold_counters
     from .services.housekeeping import run_housekeeping
 
     ctx = state.ctx
     with ctx.db.transaction() as session:
         report = run_housekeeping(session, ctx.catalog, ctx.provider, mail=ctx.mail, now=utcnow(),
                                   retention=ctx.retention, staff_timeouts=ctx.staff_timeouts)
+    with ctx.db.transaction() as session:  # its own short transaction (services/counters.py)
+        fold_counters(session)
     click.echo(str(report))
 
 

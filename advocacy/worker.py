@@ -27,6 +27,7 @@ from .context import AppContext
 from .domain.errors import ChannelError
 from .models import Delivery
 from .models.base import utcnow
+from .services.counters import fold_counters
 from .services.deliveries import (
     RetryPolicy,
     claim_due,
@@ -166,7 +167,8 @@ class Worker:
         return restore
 
     def _housekeeping(self, report: WorkerReport) -> None:
-        """Reminders, expiry and due petition deliveries, at most once a minute per worker (they are idempotent)."""
+        """Reminders, expiry and due petition deliveries, then the dashboard counters' fold, at most once a minute
+        per worker (they are idempotent)."""
         now = self.clock()
         if self._housekeeping_at is not None and (now - self._housekeeping_at).total_seconds() < HOUSEKEEPING_SECONDS:
             return
@@ -175,6 +177,8 @@ class Worker:
             with self.ctx.db.transaction() as session:
                 done = run_housekeeping(session, self.ctx.catalog, self.ctx.provider, mail=self.ctx.mail, now=now,
                                         retention=self.ctx.retention, staff_timeouts=self.ctx.staff_timeouts)
+            with self.ctx.db.transaction() as session:  # its own short transaction, apart from any claim
+                fold_counters(session)
         except DATABASE_TROUBLE as exc:
             report.database_errors += 1
             log.warning("housekeeping failed, trying at the next poll: %s", type(exc).__name__)

@@ -9,9 +9,12 @@ from .counters import (
     ActionCountByHour,
     ActionCountByRiding,
     ActionCountBySource,
+    ActionCountChange,
     DeliveryCount,
+    DeliveryCountChange,
     LetterCountByOffice,
     LetterOffice,
+    LetterOfficeChange,
 )
 from .delivery import AddressFlag, Delivery, DeliveryAttachment, DeliveryEvent, PetitionMilestone
 from .directory import DirectoryEntry, District, PostalDistrict
@@ -30,3 +33,4 @@ __all__ += ["RateLimitOverride", "RateLimitTrip"]
 __all__ += ["ConsentRecord"]
 __all__ += ["ActionCountByHour", "ActionCountByRiding", "ActionCountBySource", "DeliveryCount", "LetterCountByOffice",
             "LetterOffice"]
+__all__ += ["ActionCountChange", "DeliveryCountChange", "LetterOfficeChange"]

@@ -3,7 +3,8 @@
 Confirmation reminders (after a day), deletion of unconfirmed actions (after 7 days),
 petition deliveries whose milestone, schedule slot or close has come, and (hourly) the retention
 purge and the pruning of staff sign-in records (old login attempts, sessions that can no longer be used).
-Each job is idempotent, so several workers running them is harmless.
+Each job is idempotent, so several workers running them is harmless. After these, in a transaction of its own,
+the worker and ``advocacy housekeeping`` fold the dashboard counters' change logs (services/counters.fold_counters).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""The dashboard's running totals (models/counters.py, kept by the triggers of migration 0014) always equal a
-fresh count of the actions and deliveries, after every way they are written: signing, letters, confirming,
-review, staff changes to deliveries, erasure, the retention purge, expiry and plain SQL; on SQLite and
-PostgreSQL, and after the migration's backfill of rows written before it."""
+"""The dashboard's running totals (models/counters.py, fed by the triggers of migration 0014 through change logs)
+always equal a fresh count of the actions and deliveries, before and after the logs are folded in, after every
+way they are written: signing, letters, confirming, review, staff changes to deliveries, erasure, the retention
+purge, expiry and plain SQL; on SQLite and PostgreSQL, and after the migration's backfill of rows written before
+it. Two folds at once count nothing twice."""
 
 from __future__ import annotations
 
@@ -20,14 +21,18 @@ from advocacy.models import (
     ActionCountByHour,
     ActionCountByRiding,
     ActionCountBySource,
+    ActionCountChange,
     Delivery,
     DeliveryCount,
+    DeliveryCountChange,
     LetterCountByOffice,
     LetterOffice,
+    LetterOfficeChange,
 )
 from advocacy.models.base import utcnow
 from advocacy.services import dashboard, moderation, people
 from advocacy.services.confirmations import confirm
+from advocacy.services.counters import current_totals, fold_counters
 from advocacy.services.deliveries import cancel_delivery
 from advocacy.services.petitions import sign_petition
 from advocacy.services.privacy import RetentionPolicy, purge
@@ -54,26 +59,43 @@ def fresh_counts(session: Session) -> dict[str, Counter]:
     }
 
 
+COUNTERS = {"hour": ActionCountByHour, "source": ActionCountBySource, "riding": ActionCountByRiding,
+            "delivery": DeliveryCount, "office": LetterCountByOffice}
+LOGS = (ActionCountChange, DeliveryCountChange, LetterOfficeChange)
+
+
 def kept_counts(session: Session) -> dict[str, Counter]:
-    def kept(table: type, *columns: object) -> Counter:
-        rows = session.execute(select(*columns, table.total).where(table.total != 0)).all()
+    """Every figure as the dashboard reads it: the totals plus the changes not folded yet."""
+    return {name: Counter({tuple(row[:-1]): row[-1] for row in current_totals(session, table)})
+            for name, table in COUNTERS.items()}
+
+
+def folded_counts(session: Session) -> dict[str, Counter]:
+    """The totals alone, which after a fold must be every figure (and none below zero)."""
+    def kept(table: type) -> Counter:
+        keys = [column for column in table.__table__.c if column.name != "total"]
+        rows = session.execute(select(*keys, table.total).where(table.total != 0)).all()
         assert all(row[-1] > 0 for row in rows), f"a negative total in {table.__tablename__}"
         return Counter({tuple(row[:-1]): row[-1] for row in rows})
 
-    return {
-        "hour": kept(ActionCountByHour, ActionCountByHour.campaign_slug, ActionCountByHour.hour),
-        "source": kept(ActionCountBySource, ActionCountBySource.campaign_slug, ActionCountBySource.source),
-        "riding": kept(ActionCountByRiding, ActionCountByRiding.campaign_slug, ActionCountByRiding.district,
-                       ActionCountByRiding.status, ActionCountByRiding.review),
-        "delivery": kept(DeliveryCount, DeliveryCount.campaign_slug, DeliveryCount.kind, DeliveryCount.status),
-        "office": kept(LetterCountByOffice, LetterCountByOffice.campaign_slug, LetterCountByOffice.office_key,
-                       LetterCountByOffice.status),
-    }
+    return {name: kept(table) for name, table in COUNTERS.items()}
+
+
+def logged_changes(session: Session) -> int:
+    return sum(session.scalar(select(func.count()).select_from(log)) for log in LOGS)
 
 
 def assert_counters_match(db: Database) -> None:
+    """Exact before a fold, exact after it, and the fold empties the logs."""
     with db.session() as session:
         assert kept_counts(session) == fresh_counts(session)
+    with db.transaction() as session:
+        fold_counters(session)
+    with db.session() as session:
+        assert logged_changes(session) == 0
+        fresh = fresh_counts(session)
+        assert folded_counts(session) == fresh
+        assert kept_counts(session) == fresh
 
 
 def sign(ctx, number: int, *, hold: bool = False, district: str = "Ottawa Centre", source: str = "",
@@ -185,3 +207,46 @@ def test_the_migration_counts_the_rows_already_there(backend, tmp_path, request)
         _rows_before_the_counters(db)
     finally:
         db.dispose()
+
+
+def two_folds_at_once(db: Database) -> None:
+    """A second fold while the first is uncommitted skips (PostgreSQL) and nothing is counted twice."""
+    with db.session() as session:
+        before = fresh_counts(session)
+        assert logged_changes(session) > 0
+    first = db.session(write=True)
+    try:
+        assert fold_counters(first) > 0
+        with db.transaction() as second:
+            assert fold_counters(second) == 0  # the first holds the lock: skip, do not wait
+        first.commit()
+    finally:
+        first.close()
+    with db.transaction() as session:
+        assert fold_counters(session) == 0
+    with db.session() as session:
+        assert folded_counts(session) == before == kept_counts(session)
+
+
+def test_counters_exact_before_and_after_a_fold(ctx):
+    for n in range(3):
+        sign(ctx, n, source="flyer")
+    with ctx.db.session() as session:
+        assert logged_changes(session) > 0
+        assert dashboard.by_source(session, PETITION)[0].count == 3  # not folded yet, already counted
+    assert_counters_match(ctx.db)
+    with ctx.db.transaction() as session:
+        assert fold_counters(session) == 0  # nothing left: a second fold adds nothing
+
+
+@pytest.mark.postgres
+def test_two_concurrent_folds_count_nothing_twice_on_postgres(settings, pg_db, pg_url):
+    app = create_app(settings.with_(database_url=pg_url))
+    ctx = app.extensions["advocacy"]
+    try:
+        for n in range(4):
+            sign(ctx, n, source="flyer")
+        write_letter(ctx, Supporter("Bo", "Ng", "bo@example.com", "K1P5J2"))
+        two_folds_at_once(ctx.db)
+    finally:
+        ctx.db.dispose()

@@ -1,14 +1,17 @@
-"""Dashboard counters: running totals of actions and deliveries, kept by triggers (models/counters.py)
+"""Dashboard counters: running totals of actions and deliveries, fed by triggers through change logs (models/counters.py)
 
 Revision ID: 0014
 Revises: 0013
 Create Date: 2026-11-24 08:00:00
 
-Triggers rather than application code keep the totals, so every path that writes actions or deliveries
+Triggers rather than application code record every change, so every path that writes actions or deliveries
 (the signing fast path's Core inserts, letters, confirmations, review, erasure, the retention purge, expiry,
-the worker) keeps them right in its own transaction. The triggers are created before the backfill: on
-PostgreSQL creating a trigger locks the table against writes until this migration commits, so no row is
-counted twice or missed; SQLite holds its write lock the same way.
+the worker) is seen. A trigger only appends a row (+1 or -1 and the row's keys) to a change log: plain inserts
+never wait for each other, so concurrent signers, letter writers and worker claims never queue on a shared
+total. Housekeeping folds the logs into the totals in its own short transaction (services/counters.py), and
+readers add the rows not yet folded. The triggers are created before the backfill: on PostgreSQL creating a
+trigger locks the table against writes until this migration commits, so no row is counted twice or missed;
+SQLite holds its write lock the same way. The backfill writes straight into the totals.
 """
 
 from alembic import op
@@ -33,46 +36,22 @@ def _hour(dialect: str, row: str) -> str:
     return f"substr({row}.created_at, 1, 13)"
 
 
-def _add(table: str, columns: dict[str, str], when: str = "") -> str:
-    """Add one to the row of ``table`` keyed by ``columns`` (name: value), creating it at 1."""
-    names, values = ", ".join(columns), ", ".join(columns.values())
-    return (f"INSERT INTO {table} ({names}, total) SELECT {values}, 1 WHERE {when or 'true'} "  # nosec B608 - trigger SQL built from this module's own constants; no outside value
-            f"ON CONFLICT ({names}) DO UPDATE SET total = {table}.total + 1")
+def _action_change(dialect: str, row: str, delta: int) -> str:
+    """One row of action_count_changes: the action's keys (its hour already cut) and +1 or -1."""
+    return ("INSERT INTO action_count_changes (campaign_slug, district, status, review, source, hour, delta) "  # nosec B608 - trigger SQL built from this module's own constants; no outside value
+            f"VALUES ({row}.campaign_slug, {row}.district, {row}.status, {row}.review, {row}.source, "
+            f"{_hour(dialect, row)}, {delta})")
 
 
-def _subtract(table: str, columns: dict[str, str], when: str = "") -> str:
-    match = " AND ".join(f"{name} = {value}" for name, value in columns.items())
-    return f"UPDATE {table} SET total = total - 1 WHERE {when + ' AND ' if when else ''}{match}"  # nosec B608 - trigger SQL built from this module's own constants; no outside value
+def _delivery_change(row: str, delta: int) -> str:
+    return ("INSERT INTO delivery_count_changes (campaign_slug, kind, status, office_key, delta) "  # nosec B608 - trigger SQL built from this module's own constants; no outside value
+            f"VALUES ({row}.campaign_slug, {row}.kind, {row}.status, {row}.office_key, {delta})")
 
 
-def _action_statements(dialect: str, row: str, change: object) -> list[str]:
-    # The busiest rows (this hour, the empty source) first, in the same order everywhere, so concurrent
-    # PostgreSQL transactions take their row locks in one order.
-    counted = COUNTED.format(row=row)
-    return [
-        change("action_counts_by_hour", {"campaign_slug": f"{row}.campaign_slug", "hour": _hour(dialect, row)},
-               counted),
-        change("action_counts_by_source", {"campaign_slug": f"{row}.campaign_slug", "source": f"{row}.source"},
-               counted),
-        change("action_counts_by_riding",
-               {name: f"{row}.{name}" for name in ("campaign_slug", "district", "status", "review")}),
-    ]
-
-
-def _delivery_statements(row: str, change: object) -> list[str]:
-    return [
-        change("delivery_counts", {name: f"{row}.{name}" for name in ("campaign_slug", "kind", "status")}),
-        change("letter_counts_by_office", {name: f"{row}.{name}" for name in ("campaign_slug", "office_key", "status")},
-               f"{row}.kind = 'letter'"),
-    ]
-
-
-NAME_OFFICE = (  # the letter's recipient, as its inbox's name on the dashboard
-    "INSERT INTO letter_offices (campaign_slug, office_key, recipient_name, recipient_office, recipient_district) "
-    "SELECT NEW.campaign_slug, NEW.office_key, NEW.recipient_name, NEW.recipient_office, NEW.recipient_district "
-    "WHERE NEW.kind = 'letter' ON CONFLICT (campaign_slug, office_key) DO UPDATE SET "
-    "recipient_name = excluded.recipient_name, recipient_office = excluded.recipient_office, "
-    "recipient_district = excluded.recipient_district")
+NAME_OFFICE = (  # the letter's recipient, as its inbox's name on the dashboard; the latest row wins
+    "INSERT INTO letter_office_changes (campaign_slug, office_key, recipient_name, recipient_office, "
+    "recipient_district) VALUES (NEW.campaign_slug, NEW.office_key, NEW.recipient_name, NEW.recipient_office, "
+    "NEW.recipient_district)")
 
 
 def _changed(columns: tuple[str, ...], differ: str) -> str:
@@ -84,28 +63,28 @@ def _sqlite_triggers() -> list[str]:
         condition = f" WHEN {when}" if when else ""
         return f"CREATE TRIGGER {name} AFTER {event} FOR EACH ROW{condition} BEGIN {'; '.join(body)}; END"
 
-    add_action, remove_action = (_action_statements("sqlite", "NEW", _add),
-                                 _action_statements("sqlite", "OLD", _subtract))
-    add_delivery, remove_delivery = _delivery_statements("NEW", _add), _delivery_statements("OLD", _subtract)
+    add_action, remove_action = _action_change("sqlite", "NEW", 1), _action_change("sqlite", "OLD", -1)
+    add_delivery, remove_delivery = _delivery_change("NEW", 1), _delivery_change("OLD", -1)
     return [
-        trigger("actions_count_insert", "INSERT ON actions", add_action),
-        trigger("actions_count_delete", "DELETE ON actions", remove_action),
+        trigger("actions_count_insert", "INSERT ON actions", [add_action]),
+        trigger("actions_count_delete", "DELETE ON actions", [remove_action]),
         trigger("actions_count_update", f"UPDATE OF {', '.join(ACTION_KEYS)} ON actions",
-                remove_action + add_action, _changed(ACTION_KEYS, "IS NOT")),
-        trigger("deliveries_count_insert", "INSERT ON deliveries", add_delivery + [NAME_OFFICE]),
-        trigger("deliveries_count_delete", "DELETE ON deliveries", remove_delivery),
+                [remove_action, add_action], _changed(ACTION_KEYS, "IS NOT")),
+        trigger("deliveries_count_insert", "INSERT ON deliveries", [add_delivery]),
+        trigger("deliveries_count_delete", "DELETE ON deliveries", [remove_delivery]),
         trigger("deliveries_count_update", f"UPDATE OF {', '.join(DELIVERY_KEYS)} ON deliveries",
-                remove_delivery + add_delivery, _changed(DELIVERY_KEYS, "IS NOT")),
+                [remove_delivery, add_delivery], _changed(DELIVERY_KEYS, "IS NOT")),
+        trigger("deliveries_name_office", "INSERT ON deliveries", [NAME_OFFICE], "NEW.kind = 'letter'"),
         trigger("deliveries_rename_office", f"UPDATE OF {', '.join(OFFICE_NAMES)} ON deliveries", [NAME_OFFICE],
                 f"NEW.kind = 'letter' AND ({_changed(OFFICE_NAMES, 'IS NOT')})"),
     ]
 
 
 def _postgresql_triggers() -> list[str]:
-    def function(name: str, remove: list[str], add: list[str]) -> str:
-        body = "; ".join(remove) + "; END IF; IF TG_OP <> 'DELETE' THEN " + "; ".join(add)
+    def function(name: str, remove: str, add: str) -> str:
         return (f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"IF TG_OP <> 'INSERT' THEN {body}; END IF; RETURN NULL; END $$")
+                f"IF TG_OP <> 'INSERT' THEN {remove}; END IF; IF TG_OP <> 'DELETE' THEN {add}; END IF; "
+                "RETURN NULL; END $$")
 
     def trigger(name: str, event: str, run: str, when: str = "") -> str:
         condition = f" WHEN ({when})" if when else ""
@@ -113,9 +92,9 @@ def _postgresql_triggers() -> list[str]:
 
     distinct = "IS DISTINCT FROM"
     return [
-        function("count_action_change", _action_statements("postgresql", "OLD", _subtract),
-                 _action_statements("postgresql", "NEW", _add)),
-        function("count_delivery_change", _delivery_statements("OLD", _subtract), _delivery_statements("NEW", _add)),
+        function("count_action_change", _action_change("postgresql", "OLD", -1),
+                 _action_change("postgresql", "NEW", 1)),
+        function("count_delivery_change", _delivery_change("OLD", -1), _delivery_change("NEW", 1)),
         "CREATE FUNCTION name_letter_office() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         f"{NAME_OFFICE}; RETURN NULL; END $$",
         trigger("actions_count_insert", "INSERT OR DELETE ON actions", "count_action_change"),
@@ -161,6 +140,12 @@ TABLES = {  # each counter table's key columns (name, length), then an integer t
 }
 OFFICE_COLUMNS = (('campaign_slug', 80), ('office_key', 320), ('recipient_name', 200), ('recipient_office', 200),
                   ('recipient_district', 200))
+LOGS = {  # the triggers' change logs (append only): an id, the changed row's keys, and +1/-1 where it counts
+    'action_count_changes': (('campaign_slug', 80), ('district', 200), ('status', 16), ('review', 16),
+                             ('source', 80), ('hour', 13)),
+    'delivery_count_changes': (('campaign_slug', 80), ('kind', 16), ('status', 16), ('office_key', 320)),
+    'letter_office_changes': OFFICE_COLUMNS,
+}
 
 
 def _columns(spec: tuple[tuple[str, int], ...]) -> list[sa.Column]:
@@ -179,6 +164,10 @@ def upgrade() -> None:
     op.create_table('letter_offices', *_columns(OFFICE_COLUMNS),
                     sa.PrimaryKeyConstraint('campaign_slug', 'office_key', name=op.f('pk_letter_offices')),
                     sqlite_with_rowid=False)
+    for table, columns in LOGS.items():
+        delta = [] if table == 'letter_office_changes' else [sa.Column('delta', sa.Integer(), nullable=False)]
+        op.create_table(table, sa.Column('id', sa.Integer(), nullable=False), *_columns(columns), *delta,
+                        sa.PrimaryKeyConstraint('id', name=op.f(f'pk_{table}')))
     dialect = op.get_bind().dialect.name
     for statement in _postgresql_triggers() if dialect == "postgresql" else _sqlite_triggers():
         op.execute(statement)
@@ -194,5 +183,5 @@ def downgrade() -> None:
     if postgresql:
         for name in FUNCTIONS:
             op.execute(f"DROP FUNCTION {name}()")
-    for table in ('letter_offices', *reversed(TABLES)):
+    for table in (*reversed(LOGS), 'letter_offices', *reversed(TABLES)):
         op.drop_table(table)

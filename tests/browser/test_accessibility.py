@@ -101,3 +101,46 @@ def test_lookup_and_preview_work_with_javascript_off(browser, live_server):
     assert page.get_by_role("heading", name="Check your letter").is_visible()
     assert "Spadina" in page.content()  # the representatives were found on the server
     context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_confirmation_page_and_its_result(page, live_server, axe, db, lang):
+    from sqlalchemy import select
+
+    from advocacy.models import Delivery
+
+    prefix = live_server + PREFIXES[lang]
+    page.goto(f"{prefix}/campaigns/stop-offshoring")
+    _fill_by_id(page)
+    page.locator("form.action-form button[type=submit]").first.click()
+    page.locator("button[name=intent][value=send]").click()
+    page.wait_for_url(re.compile(r".*/thanks.*"))
+    with db.transaction() as session:
+        body = session.scalars(select(Delivery.body).where(Delivery.kind == "confirmation")).first()
+    link = re.search(r"/confirm/[A-Za-z0-9_-]+", body).group(0)
+    page.goto(prefix + link)
+    check_page(page, axe, f"confirm-{lang}")
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state("load")
+    check_page(page, axe, f"confirmed-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_widget_pages_and_error_state(page, live_server, axe, lang):
+    for slug, name in (("the-rich-and-the-rest-of-us", "petition"), ("stop-offshoring", "letter")):
+        page.goto(f"{live_server}/embed/{slug}?lang={lang}")
+        check_page(page, axe, f"widget-{name}-{lang}")
+        page.locator("form.action-form button[type=submit]").first.click()
+        page.wait_for_selector("[data-error-summary]")
+        check_page(page, axe, f"widget-{name}-errors-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_admin_sign_in_and_its_error_state(page, live_server, axe, lang):
+    page.goto(f"{live_server}/admin/login?lang={lang}")
+    check_page(page, axe, f"admin-login-{lang}")
+    page.locator("#email").fill("nobody@union.test")
+    page.locator("#password").fill("not the right password")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state("load")
+    check_page(page, axe, f"admin-login-refused-{lang}")

@@ -44,8 +44,11 @@ def _action_change(dialect: str, row: str, delta: int) -> str:
 
 
 def _delivery_change(row: str, delta: int) -> str:
+    # Only a letter's office address is kept: a confirmation or receipt is addressed to the supporter, and
+    # their address must not outlive an erasure or the retention purge in a counter's log.
     return ("INSERT INTO delivery_count_changes (campaign_slug, kind, status, office_key, delta) "  # nosec B608 - trigger SQL built from this module's own constants; no outside value
-            f"VALUES ({row}.campaign_slug, {row}.kind, {row}.status, {row}.office_key, {delta})")
+            f"VALUES ({row}.campaign_slug, {row}.kind, {row}.status, "
+            f"CASE WHEN {row}.kind = 'letter' THEN {row}.office_key ELSE '' END, {delta})")
 
 
 NAME_OFFICE = (  # the letter's recipient, as its inbox's name on the dashboard; the latest row wins

@@ -87,3 +87,13 @@ def test_a_choice_sent_from_another_site_is_refused(quick_client, db, ally):
     forged = post_widget(quick_client, URL, choice, token="forged")
     assert forged.status_code == 400
     assert mpp_letters(db) == []
+
+
+def test_the_widget_preview_is_the_public_preview_with_an_update_button(quick_client, ally):
+    # The widget and the public page share one preview (templates/_partials/letter_preview.html).
+    token = widget_token(quick_client, URL)
+    words = {"subject": "In my words", "body": "Please keep these jobs here.", "intent": "preview",
+             "district_provincial": "provincial:ottawa-centre"}
+    page = post_widget(quick_client, URL, {**SUPPORTER, **words}, token=token).get_data(as_text=True)
+    assert 'name="intent" value="preview">Update the preview</button>' in page
+    assert "Please keep these jobs here." in page

@@ -70,6 +70,24 @@ def app(settings: Settings, db: Database):
 
 
 @pytest.fixture
+def make_app(tmp_path):
+    """Build apps on one migrated database with settings overrides: ``make_app(rate_limits=False)``."""
+    apps = []
+
+    def build(**overrides):
+        (tmp_path / "instance").mkdir(exist_ok=True)
+        settings = make_settings(tmp_path, **overrides)
+        if not apps:
+            prepare_database(settings.sqlalchemy_url).dispose()
+        apps.append(create_app(settings))
+        return apps[-1]
+
+    yield build
+    for app in apps:
+        app.extensions["advocacy"].db.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

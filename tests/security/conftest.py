@@ -2,30 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from advocacy import create_app
 from advocacy.models.base import utcnow
-
-from ..conftest import make_settings, prepare_database
-
-
-@pytest.fixture
-def make_app(tmp_path):
-    apps = []
-
-    def build(**overrides):
-        (tmp_path / "instance").mkdir(exist_ok=True)
-        settings = make_settings(tmp_path, **overrides)
-        if not apps:
-            prepare_database(settings.sqlalchemy_url).dispose()
-        app = create_app(settings)
-        apps.append(app)
-        return app
-
-    yield build
-    for app in apps:
-        app.extensions["advocacy"].db.dispose()
 
 
 def campaign_of(app, kind: str) -> str:

@@ -7,32 +7,15 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
-from advocacy import create_app
 from advocacy.config import Settings, SettingsError
 from advocacy.models import Action
 from advocacy.web.shedding import request_start
 
-from ..conftest import csrf_token, make_settings, prepare_database
+from ..conftest import csrf_token
 
 PAGE = "/campaigns/the-rich-and-the-rest-of-us"
 SUPPORTER = {"first_name": "Maya", "last_name": "Okafor", "postal_code": "K1P 5J2", "email": "maya@example.org"}
 
-
-@pytest.fixture
-def make_app(tmp_path):
-    apps = []
-
-    def build(**overrides):
-        (tmp_path / "instance").mkdir(exist_ok=True)
-        settings = make_settings(tmp_path, **overrides)
-        if not apps:
-            prepare_database(settings.sqlalchemy_url).dispose()
-        apps.append(create_app(settings))
-        return apps[-1]
-
-    yield build
-    for app in apps:
-        app.extensions["advocacy"].db.dispose()
 
 
 def stamped(seconds_ago: float) -> dict[str, str]:

@@ -205,9 +205,16 @@ def record_attribution(session: Session, action_id: int, ally_id: int, *, key_pr
     queue_action_webhooks(session, [action_id], now=now)
 
 
+ALLY_SOURCE_PREFIX = "ally:"
+
+
+def source_of_ally(slug: str) -> str:
+    """What ``actions.source`` says for an action an ally brought (API or widget), so counts by source include it."""
+    return f"{ALLY_SOURCE_PREFIX}{slug}"
+
+
 def ally_source(caller: Caller) -> str:
-    """What ``actions.source`` says for an action an ally brought, so counts by source include allies."""
-    return f"ally:{caller.ally_slug}"
+    return source_of_ally(caller.ally_slug)
 
 
 def signature_id(session: Session, campaign_slug: str, email_key: str) -> int | None:

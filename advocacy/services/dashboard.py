@@ -27,6 +27,7 @@ from ..models import (
     DeliveryCount,
     LetterCountByOffice,
 )
+from .allies import ALLY_SOURCE_PREFIX as ALLY
 from .counters import current_totals, office_names
 from .deliveries import list_deliveries
 from .stats import COUNTED
@@ -40,7 +41,6 @@ STATUS_GROUPS: dict[str, ColumnElement[bool]] = {
 }
 MAX_DAYS = 120  # the per-day chart shows at most this many days, the latest
 WAITING = ("held", "queued", "sending", "retry", "batched")
-ALLY_PREFIX = "ally:"  # actions.source of an action an ally brought (services/allies.ally_source)
 
 
 @dataclass(frozen=True)
@@ -114,10 +114,10 @@ class SourceCount:
 def by_source(session: Session, slug: str) -> list[SourceCount]:
     """Counted actions per source, allies named; most first."""
     rows = [(source, count) for _campaign, source, count in current_totals(session, ActionCountBySource, slug)]
-    ally_slugs = [source.removeprefix(ALLY_PREFIX) for source, _ in rows if source.startswith(ALLY_PREFIX)]
+    ally_slugs = [source.removeprefix(ALLY) for source, _ in rows if source.startswith(ALLY)]
     names = {ally: name for ally, name in session.execute(select(Ally.slug, Ally.name)
                                                           .where(Ally.slug.in_(ally_slugs)))}
-    found = [SourceCount(source, names.get(source.removeprefix(ALLY_PREFIX), "") if source.startswith(ALLY_PREFIX)
+    found = [SourceCount(source, names.get(source.removeprefix(ALLY), "") if source.startswith(ALLY)
                          else "", count) for source, count in rows]
     return sorted(found, key=lambda row: (-row.count, row.source))
 

@@ -13,7 +13,7 @@ from ...domain.errors import AdvocacyError, CampaignClosed
 from ...domain.types import Supporter
 from ...models.base import utcnow
 from ...services import letters as letter_service
-from ...services.allies import record_attribution, signature_id
+from ...services.allies import record_attribution, signature_id, source_of_ally
 from ...services.confirmations import queue_receipt, request_confirmation
 from ...services.embed_tokens import EmbedTokenError, issue_embed_token, read_embed_token
 from ...services.petitions import prepare_signature, record_signature
@@ -141,7 +141,7 @@ def _supporter(form: SupporterForm) -> Supporter:
 def _source(frame: Frame) -> str:
     label = frame.args.get("source", "")
     if frame.ally is not None:
-        return f"ally:{frame.ally.slug}"  # as the API records it, so counts by source include both
+        return source_of_ally(frame.ally.slug)
     return f"embed:{label}"[:80] if label else "embed"
 
 

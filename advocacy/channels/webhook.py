@@ -13,8 +13,6 @@ import socket
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-import requests
-
 Resolver = Callable[[str, int], list[str]]
 
 
@@ -53,6 +51,10 @@ class WebhookFailed(Exception):
 
 def post_webhook(url: str, body: bytes, headers: dict[str, str], *, timeout: float, production: bool) -> None:
     """POST ``body``; raises ``WebhookFailed`` unless the server answered 2xx."""
+    # Imported here: requests and what it loads add about 5 MiB, and only the webhook worker posts (the admin
+    # imports this module for check_webhook_url).
+    import requests
+
     try:
         check_webhook_url(url, production=production)
     except ValueError as exc:

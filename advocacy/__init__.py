@@ -1,48 +1,23 @@
-"""advocacy: an advocacy letter-writing and petition engine."""
+"""advocacy: an advocacy letter-writing and petition engine.
+
+``create_app`` (advocacy/app.py) is loaded on first use, not with the package: a process that needs one module
+(the worker's helpers, a benchmark's ceiling importing ``advocacy.validation``) does not pay for Flask, the
+campaign schema and every blueprint.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from .app import create_app
 
-from .catalog.stored import open_catalog
-from .config import Settings
-from .context import AppContext
-from .db import Database
-from .extensions import babel, csrf, selected_locale
-from .providers import build_chain
+__all__ = ["create_app"]
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Build the web app from ``settings`` (default: the environment). Builds and wires; no logic."""
-    settings = settings or Settings.from_env()
-    settings.check()
-    database = Database(settings.sqlalchemy_url)
-    # Refuses to start on an invalid file; campaigns made in the admin are read from the database when first used.
-    catalog = open_catalog(settings.campaigns_dir, database, refresh_seconds=settings.catalog_refresh_seconds)
-    app = Flask(__name__, template_folder=str(settings.templates_dir), instance_path=str(settings.instance_dir))
-    app.config.update(
-        SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=64 * 1024,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.production,
-        WTF_CSRF_TIME_LIMIT=None if not settings.production else 4 * 3600,
-        TESTING=settings.env == "test",
-    )
-    app.extensions["advocacy"] = AppContext(settings, database, catalog, build_chain(settings))
-    csrf.init_app(app)
-    babel.init_app(app, locale_selector=selected_locale,
-                   default_translation_directories=str(Path(__file__).parent / "translations"))
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from .app import create_app
 
-    from .limits import init_limits
-    from .web import init_web
-    from .web.security import init_security
-
-    init_web(app)
-    init_limits(app)  # after the blueprints: it wraps the routes it limits
-    init_security(app)
-    return app
-
-
+        return create_app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,8 @@
 """Measure petition signing and the campaign page against a bare Flask ceiling.
 
 One run, all on 127.0.0.1: a temporary instance (migrated, demo directory loaded), the
-real app and bench/ceiling.py each under gunicorn with the same worker settings, driven
+real app, bench/ceiling.py and bench/stack.py (the ceiling's work on the libraries the app
+must use: Flask-WTF with CSRF, SQLAlchemy's ORM) each under gunicorn with the same worker settings, driven
 by wrk (or a bounded Python client when wrk is missing) at a fixed concurrency for a
 bounded time and request count. It prints the figures next to their targets; a missed
 target is reported, not fatal: this is a measurement, not a test.
@@ -40,6 +41,7 @@ from advocacy.db import SQLITE_BUSY_TIMEOUT_MS, make_engine  # noqa: E402
 
 sys.path.insert(0, str(BENCH_DIR))
 import ceiling  # noqa: E402
+import stack  # noqa: E402
 
 SLUG = "the-rich-and-the-rest-of-us"
 CAMPAIGN_PATH = f"/campaigns/{SLUG}"
@@ -210,16 +212,16 @@ def peak_rss_mib(pid: int) -> float:
 
 
 # -- load generators ---------------------------------------------------------------
-def get_form(port: int) -> tuple[str, str]:
-    """One GET of the campaign page: its hidden fields, URL-encoded (the CSRF token and the form's timing
-    token), and the session cookie the CSRF token is bound to."""
+def get_form(port: int, path: str = CAMPAIGN_PATH) -> tuple[str, str]:
+    """One GET of the form's page: its hidden fields, URL-encoded (the CSRF token and, on the campaign page,
+    the form's timing token), and the session cookie the CSRF token is bound to."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", CAMPAIGN_PATH)
+    conn.request("GET", path)
     resp = conn.getresponse()
     html = resp.read().decode()
     conn.close()
     if resp.status != 200:
-        raise RuntimeError(f"GET {CAMPAIGN_PATH} answered {resp.status}")
+        raise RuntimeError(f"GET {path} answered {resp.status}")
     hidden = {}
     for tag in re.findall(r'<input[^>]*type="hidden"[^>]*>', html):
         name, value = re.search(r'name="([^"]*)"', tag), re.search(r'value="([^"]*)"', tag)
@@ -227,7 +229,7 @@ def get_form(port: int) -> tuple[str, str]:
             hidden[name.group(1)] = value.group(1)
     cookie = resp.getheader("Set-Cookie") or ""
     if "csrf_token" not in hidden or not cookie:
-        raise RuntimeError("the campaign page has no csrf_token input or no session cookie")
+        raise RuntimeError(f"{path} has no csrf_token input or no session cookie")
     return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in hidden.items()), cookie.split(";", 1)[0]
 
 
@@ -370,16 +372,6 @@ def pragmas_ceiling(path: Path) -> tuple[str, int, int]:
         conn.close()
 
 
-def csrf_share(env: dict[str, str]) -> dict[str, float]:
-    """bench/csrf_share.py on this run's instance: what CSRF and the session cost the app per signature."""
-    out = subprocess.run([sys.executable, str(BENCH_DIR / "csrf_share.py")], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=300, check=False)
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH ")), None)
-    if out.returncode != 0 or line is None:
-        raise RuntimeError(f"bench/csrf_share.py failed ({out.returncode}):\n{out.stdout}{out.stderr}")
-    return {key: float(value) for key, _, value in (pair.partition("=") for pair in line[6:].split())}
-
-
 # -- report ------------------------------------------------------------------------
 def _cpu_ratio(app: Result, ceiling_run: Result) -> float:
     """What the rate ratio would be if both servers were bound by worker CPU alone."""
@@ -437,6 +429,7 @@ def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, pr
     instance = workdir / "instance"
     app_db = instance / "advocacy.db"
     ceiling_db = workdir / "ceiling.db"
+    stack_db = workdir / "stack.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADVOCACY_")}
     env.update(
         ADVOCACY_ENV="production",  # the settings a deployment runs with
@@ -447,6 +440,7 @@ def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, pr
         # One address sends every request: the per-client limits would answer 429 after the first few.
         ADVOCACY_RATE_LIMITS="off",
         BENCH_CEILING_DB=str(ceiling_db),
+        BENCH_STACK_DB=str(stack_db),
         BENCH_BUSY_TIMEOUT_MS=str(SQLITE_BUSY_TIMEOUT_MS),
     )
     cli = [sys.executable, "-c", "from advocacy.cli import main; main()"]
@@ -456,22 +450,28 @@ def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, pr
         if out.returncode != 0:
             raise RuntimeError(f"advocacy {' '.join(step)} failed:\n{out.stdout}{out.stderr}")
     ceiling.create_schema(str(ceiling_db), SQLITE_BUSY_TIMEOUT_MS)
+    stack.create_schema(str(stack_db))
 
-    app_port, ceiling_port = free_port(), free_port()
-    app_log, ceiling_log = workdir / "app.log", workdir / "ceiling.log"
+    app_port, ceiling_port, stack_port = free_port(), free_port(), free_port()
+    app_log, ceiling_log, stack_log = workdir / "app.log", workdir / "ceiling.log", workdir / "stack.log"
     app = procs.start(gunicorn_argv(args, app_port, "advocacy:create_app()", app_log, ROOT), env=env,
                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ceil = procs.start(gunicorn_argv(args, ceiling_port, "ceiling:app", ceiling_log, BENCH_DIR), env=env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    floor = procs.start(gunicorn_argv(args, stack_port, "stack:app", stack_log, BENCH_DIR), env=env,
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_ready(app, app_port, CAMPAIGN_PATH, app_log)
     wait_ready(ceil, ceiling_port, "/", ceiling_log)
+    wait_ready(floor, stack_port, "/", stack_log)
     time.sleep(0.5)  # let every worker finish booting before the pids are read
     app_workers = worker_pids(app.pid)
 
     hidden, cookie = get_form(app_port)
+    stack_hidden, stack_cookie = get_form(stack_port, "/")
     form_shown = time.monotonic()
     app_url = f"http://127.0.0.1:{app_port}{CAMPAIGN_PATH}"
     ceiling_url = f"http://127.0.0.1:{ceiling_port}/"
+    stack_url = f"http://127.0.0.1:{stack_port}/"
     print(f"advocacy bench: {args.workers} gunicorn {args.worker_class} workers per server"
           f"{f' x {args.threads} threads' if args.worker_class == 'gthread' else ''}, "
           f"client {client}, concurrency {args.concurrency}, {args.duration:g} s per run after "
@@ -483,7 +483,7 @@ def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, pr
         # CPU time per response depends less on a busy neighbour than the rates do (shared
         # cores still inflate it): with the neighbours' load beside it, it tells a slow app
         # from a busy machine.
-        servers = worker_pids(app.pid) + worker_pids(ceil.pid)
+        servers = worker_pids(app.pid) + worker_pids(ceil.pid) + worker_pids(floor.pid)
         workers = worker_pids(master)
         before, machine, own, ours = cpu_seconds(workers), machine_busy_seconds(), own_cpu_seconds(), \
             cpu_seconds(servers)
@@ -502,6 +502,7 @@ def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, pr
     time.sleep(max(0.0, form_shown + MIN_FILL_SECONDS - time.monotonic()))
     sign = measure(app.pid, app_url, "post", "a", hidden=hidden, cookie=cookie)
     sign_ceiling = measure(ceil.pid, ceiling_url, "post", "c")
+    sign_stack = measure(floor.pid, stack_url, "post", "s", hidden=stack_hidden, cookie=stack_cookie)
     page = measure(app.pid, app_url, "get", "pa")
     page_ceiling = measure(ceil.pid, ceiling_url, "get", "pc")
 
@@ -510,18 +511,22 @@ def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, pr
     lost = sign.accepted - stored
     c_stored, c_cut_off = stored_rows(ceiling_db, "signatures", "email", "c", sign_ceiling.unanswered)
     c_lost = sign_ceiling.accepted - c_stored
-    csrf = csrf_share(env)
+    s_stored, s_cut_off = stored_rows(stack_db, "signatures", "email", "s", sign_stack.unanswered)
+    s_lost = sign_stack.accepted - s_stored
     total_rows = campaign_rows(app_db)
 
     now_workers = worker_pids(app.pid)
     rss = {pid: peak_rss_mib(pid) for pid in now_workers}
     ceiling_rss = {pid: peak_rss_mib(pid) for pid in worker_pids(ceil.pid)}
+    stack_rss = {pid: peak_rss_mib(pid) for pid in worker_pids(floor.pid)}
     pss = {pid: pss_mib(pid) for pid in now_workers}
     ceiling_pss = {pid: pss_mib(pid) for pid in worker_pids(ceil.pid)}
+    stack_pss = {pid: pss_mib(pid) for pid in worker_pids(floor.pid)}
     app_pragmas = pragmas_app(f"sqlite:///{app_db}")
     ceiling_pragmas = pragmas_ceiling(ceiling_db)
 
     sign_ratio = sign.accepted_rate / sign_ceiling.accepted_rate if sign_ceiling.accepted_rate else 0.0
+    stack_ratio = sign_stack.accepted_rate / sign_ceiling.accepted_rate if sign_ceiling.accepted_rate else 0.0
     page_ratio = page.rate / page_ceiling.rate if page_ceiling.rate else 0.0
     worst_rss = max(rss.values()) if rss else float("inf")
 
@@ -542,25 +547,32 @@ def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, pr
     print("  ceiling: POST / validates the 4 fields with the app's own rules (advocacy/validation.py: email-validator")
     print("  with the same options, the postal-code normaliser, the name checks) and inserts one row (no CSRF,")
     print("  session or ORM)")
-    print(f"  {'':34}{'app':>12}{'ceiling':>12}")
-    print(f"  {'signatures/s (303 responses)':34}{sign.accepted_rate:12.1f}{sign_ceiling.accepted_rate:12.1f}")
-    print(f"  {'p50 latency (ms)':34}{sign.p50_ms:12.1f}{sign_ceiling.p50_ms:12.1f}")
-    print(f"  {'p99 latency (ms)':34}{sign.p99_ms:12.1f}{sign_ceiling.p99_ms:12.1f}")
-    print(f"  {'worker CPU per request (ms)':34}{sign.cpu_ms:12.2f}{sign_ceiling.cpu_ms:12.2f}")
-    print(f"  {'cores busy with other processes':34}{sign.others:12.2f}{sign_ceiling.others:12.2f}")
-    print(f"  {'accepted (303)':34}{sign.accepted:12d}{sign_ceiling.accepted:12d}")
-    print(f"  {'stored rows for those requests':34}{stored:12d}{c_stored:12d}")
-    print(f"  {'lost = accepted - stored':34}{lost:12d}{c_lost:12d}")
-    print(f"  {'errors (non-2xx/3xx responses)':34}{sign.errors:12d}{sign_ceiling.errors:12d}")
-    print(f"  {'other 2xx/3xx (not a signature)':34}{sign.ok:12d}{sign_ceiling.ok:12d}")
-    print(f"  {'socket errors/timeouts':34}{sign.socket_errors:12d}{sign_ceiling.socket_errors:12d}")
-    print(f"  {'cut off in flight at the end':34}{len(sign.unanswered):12d}{len(sign_ceiling.unanswered):12d}")
-    print(f"  {'  of which stored anyway':34}{cut_off:12d}{c_cut_off:12d}")
+    print("  stack: the ceiling's work with the libraries the app must use (bench/stack.py): a Flask-WTF form with")
+    print("  CSRF and its session cookie, one row through a SQLAlchemy ORM session; the most the app could reach")
+    runs = (sign, sign_ceiling, sign_stack)
+
+    def row(label: str, values: tuple[object, ...], fmt: str) -> None:
+        print(f"  {label:34}" + "".join(f"{value:{fmt}}" for value in values))
+
+    row("", ("app", "ceiling", "stack"), ">12")
+    row("signatures/s (303 responses)", tuple(r.accepted_rate for r in runs), "12.1f")
+    row("p50 latency (ms)", tuple(r.p50_ms for r in runs), "12.1f")
+    row("p99 latency (ms)", tuple(r.p99_ms for r in runs), "12.1f")
+    row("worker CPU per request (ms)", tuple(r.cpu_ms for r in runs), "12.2f")
+    row("cores busy with other processes", tuple(r.others for r in runs), "12.2f")
+    row("accepted (303)", tuple(r.accepted for r in runs), "12d")
+    row("stored rows for those requests", (stored, c_stored, s_stored), "12d")
+    row("lost = accepted - stored", (lost, c_lost, s_lost), "12d")
+    row("errors (non-2xx/3xx responses)", tuple(r.errors for r in runs), "12d")
+    row("other 2xx/3xx (not a signature)", tuple(r.ok for r in runs), "12d")
+    row("socket errors/timeouts", tuple(r.socket_errors for r in runs), "12d")
+    row("cut off in flight at the end", tuple(len(r.unanswered) for r in runs), "12d")
+    row("  of which stored anyway", (cut_off, c_cut_off, s_cut_off), "12d")
     print(f"  ratio to the ceiling: {sign_ratio:.2f}   (by CPU per request: {_cpu_ratio(sign, sign_ceiling):.2f}; "
           f"{total_rows} rows in actions for the campaign, warm-up included)")
-    print(f"  CSRF and the session cookie, which the ceiling leaves out, take {csrf['share']:.0%} of the app's CPU")
-    print(f"  per signature ({csrf['csrf_on_ms']:.2f} ms with them, {csrf['csrf_off_ms']:.2f} ms without; one process, "
-          "bench/csrf_share.py)")
+    print(f"  the stack's ratio to the ceiling: {stack_ratio:.2f}   (by CPU per request: "
+          f"{_cpu_ratio(sign_stack, sign_ceiling):.2f}); the app's ratio to the stack: "
+          f"{sign.accepted_rate / sign_stack.accepted_rate if sign_stack.accepted_rate else 0.0:.2f}")
     print()
     print(f"Campaign page  GET {CAMPAIGN_PATH}  (ceiling: a bare Jinja page)")
     print(f"  {'':34}{'app':>12}{'ceiling':>12}")
@@ -577,6 +589,8 @@ def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, pr
     print("  app:     " + ", ".join(f"pid {pid} {mib:.1f} MiB (PSS {pss[pid]:.1f})" for pid, mib in rss.items()))
     print("  ceiling: " + ", ".join(f"pid {pid} {mib:.1f} MiB (PSS {ceiling_pss[pid]:.1f})"
                                     for pid, mib in ceiling_rss.items()))
+    print("  stack:   " + ", ".join(f"pid {pid} {mib:.1f} MiB (PSS {stack_pss[pid]:.1f})"
+                                    for pid, mib in stack_rss.items()))
     if now_workers != app_workers:
         print(f"  NOTE: the app's workers changed during the run ({app_workers} -> {now_workers}): "
               f"a worker was restarted, see {app_log} (use --keep)")
@@ -594,7 +608,7 @@ def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, pr
     for name, value, ok in checks:
         print(f"  {name:34}{value:>12}   {verdict(ok)}")
     missed = [name for name, _value, ok in checks if not ok]
-    busiest = max(r.others for r in (sign, sign_ceiling, page, page_ceiling))
+    busiest = max(r.others for r in (sign, sign_ceiling, sign_stack, page, page_ceiling))
     if busiest > 0.25:
         print()
         print(f"NOTE: other processes kept up to {busiest:.1f} of {os.cpu_count()} cores busy during the runs:")

@@ -2,6 +2,8 @@
 
 An action in review is not counted, and its letters stay held (the worker never claims held rows) until
 staff decide. Review and email confirmation are independent: a letter leaves only when both allow it.
+An erased supporter's action (services/people.py) is never held, approved or edited: erasure rejects it if it
+was waiting for review, so it stays uncounted, and no letter of theirs can be released.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..domain.states import DeliveryState
@@ -23,12 +25,29 @@ from .webhooks import queue_action_webhooks
 S = DeliveryState
 IN_REVIEW = "held for review"  # the hold reason of letters whose action is in review
 PENDING, REJECTED = "pending", "rejected"
+ERASED_NOTE = "closed: the supporter's data was erased"  # the review note of an action erasure rejected
 # Letters not yet handed to a worker or a digest: the ones a review can still stop or change.
 UNSENT = (S.HELD.value, S.QUEUED.value, S.RETRY.value)
 
 
 class ReviewError(ValueError):
     """A review decision that cannot be made (the action is not waiting for one, or the edit is empty)."""
+
+
+class ActionErased(ReviewError):
+    """The action's supporter was erased: it may not be held, approved or edited (only rejected)."""
+
+
+def is_erased(action: Action) -> bool:
+    """Whether the action's supporter was erased: only erasure unlinks an action from its supporter."""
+    return action.supporter_id is None
+
+
+def _refuse_erased(action: Action) -> None:
+    # Counting it again would change a count erasure kept, and its letters were cancelled for good.
+    if is_erased(action):
+        raise ActionErased("The supporter's data was erased: the action stays as it is and no letter of theirs "
+                           "is sent.")
 
 
 @dataclass(frozen=True)
@@ -60,11 +79,13 @@ def flag_for_review(session: Session, action: Action, reason: str, *, now: datet
 
     Flagging an action already in review keeps the first reason. Letters already with a worker or in a
     digest cannot be stopped; every other unsent letter is held, including those still waiting for the
-    supporter's confirmation (they then need both: see ``approve``).
+    supporter's confirmation (they then need both: see ``approve``). An erased supporter's action cannot be
+    held (``ActionErased``): erasure keeps every count as it was.
     """
     action = _persistent(session, action)
     if action.review == PENDING:
         return
+    _refuse_erased(action)
     action.review, action.review_reason, action.review_note = PENDING, reason.strip()[:200], ""
     action.flagged_at, action.reviewed_at = now, None
     for delivery in letters_of(session, action.id):
@@ -102,9 +123,10 @@ def _decide(action: Action, review: str, note: str, now: datetime) -> None:
 def approve(session: Session, action: Action, *, now: datetime, note: str = "") -> int:
     """Count the action and send its letters on (or keep them for the supporter's confirmation).
 
-    Returns how many letters were queued.
+    Returns how many letters were queued. An erased supporter's action is refused (``ActionErased``).
     """
     action = _persistent(session, action)
+    _refuse_erased(action)
     _decide(action, "", note, now)
     queued = 0
     for delivery in letters_of(session, action.id, (S.HELD.value,)):
@@ -137,10 +159,21 @@ def reject(session: Session, action: Action, *, now: datetime, note: str = "") -
     return cancelled
 
 
+def reject_erased(session: Session, action_ids: Sequence[int], *, now: datetime) -> int:
+    """Close the reviews of an erased supporter's actions as rejected (their letters erasure cancels itself).
+
+    They were not counted while waiting and never will be: nobody can decide on them any more. Returns how
+    many were waiting.
+    """
+    return session.execute(update(Action).where(Action.id.in_(action_ids), Action.review == PENDING).values(
+        review=REJECTED, review_note=ERASED_NOTE, reviewed_at=now)).rowcount
+
+
 def edit_and_approve(session: Session, action: Action, edits: Sequence[LetterEdit], *, note: str,
                      now: datetime) -> int:
     """Replace the subject and body of the action's held letters, then approve it. A note is required."""
     action = _persistent(session, action)
+    _refuse_erased(action)
     if not note.strip():
         raise ReviewError("Say why the letter was edited.")
     if action.review != PENDING:

@@ -2,7 +2,9 @@
 
 Erasing keeps the counts: the supporter's actions stay as anonymous rows (no name, address, postal code
 or link to the supporter), their letters keep only a placeholder for the text, unsent letters are
-cancelled, and a hash of the address is remembered so that it is never mailed again.
+cancelled, and a hash of the address is remembered so that it is never mailed again. An action waiting in
+the review queue is rejected (it was not counted and never will be: services/moderation.py refuses to
+approve, edit or hold an erased supporter's action).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from ..tokens import email_hash
 from ..validation import InvalidField, check_email
 from .consent import consent_history, record_withdrawal
 from .deliveries import transition
+from .moderation import reject_erased
 from .privacy import anonymise_actions
 from .supporter_mail import ERASED
 from .supporters import email_key
@@ -150,6 +153,7 @@ class Erasure:
     letters_cancelled: int
     letters_scrubbed: int
     emails_deleted: int
+    reviews_closed: int  # actions that were waiting for review, now rejected
 
 
 def erase_person(session: Session, supporter: Supporter, *, now: datetime) -> Erasure:
@@ -183,6 +187,7 @@ def erase_person(session: Session, supporter: Supporter, *, now: datetime) -> Er
     session.flush()
     session.execute(update(Action).where(Action.id.in_(ids)).values(supporter_id=None, confirmation_id=None,
                                                                      opt_in=False, review_note=""))
+    reviews = reject_erased(session, ids, now=now)
     session.execute(delete(Confirmation).where(or_(Confirmation.email_key == key, Confirmation.id.in_(links))))
     # Names, addresses, postal codes and IP hashes go the way retention removes them; the rows stay for the counts.
     anonymise_actions(session, Action.id.in_(ids), now=now)
@@ -198,7 +203,7 @@ def erase_person(session: Session, supporter: Supporter, *, now: datetime) -> Er
     session.delete(supporter)
     _remember(session, key, now=now)
     session.flush()
-    return Erasure(len(actions), cancelled, len(letters), len(emails))
+    return Erasure(len(actions), cancelled, len(letters), len(emails), reviews)
 
 
 def _scrub_digest(session: Session, letter: Delivery, personal: list[str]) -> None:

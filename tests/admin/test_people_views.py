@@ -95,4 +95,5 @@ def test_erasing_needs_the_address_typed_then_erases_and_audits_numbers_only(ctx
     assert gone.status_code == 404 and "erased at its owner" in gone.get_data(as_text=True)
     [(kind, target, detail)] = audit_entries(ctx.db)
     assert (kind, target) == ("person.erase", f"supporter:{person}")
-    assert detail == {"actions": 1, "letters_cancelled": 2, "letters_scrubbed": 2, "emails_deleted": 0}
+    assert detail == {"actions": 1, "letters_cancelled": 2, "letters_scrubbed": 2, "emails_deleted": 0,
+                      "reviews_closed": 0}

@@ -53,6 +53,12 @@ def _action_or_404(action_id: int) -> Action:
     return action
 
 
+def _refused_erased(target: str) -> Response:
+    flash(_("That supporter's data was erased: their action cannot be approved, edited or held, and no letter of "
+            "theirs will be sent."))
+    return redirect(target)
+
+
 def _title(slug: str) -> str:
     campaign = app_context().catalog.get(slug)
     return campaign.title if campaign is not None else slug
@@ -70,7 +76,9 @@ def review_queue() -> str:
     session = db_session()
     waiting = moderation.pending_reviews(session)
     letters = {a.id: moderation.letters_of(session, a.id, (moderation.S.HELD.value,)) for a in waiting}
-    return render_template("admin/moderation.html", waiting=waiting, letters=letters, title=_title,
+    # Erased before erasure closed their reviews: they can only be rejected.
+    erased = {a.id for a in waiting if moderation.is_erased(a)}
+    return render_template("admin/moderation.html", waiting=waiting, letters=letters, erased=erased, title=_title,
                            form=NoteForm())
 
 
@@ -108,6 +116,8 @@ def _decide(action_id: int, verb: str) -> Response:
             count = moderation.reject(db_session(), action, now=utcnow(), note=note)
             message = _("Rejected: %(count)d letters cancelled.", count=count) if action.kind == "letter" \
                 else _("Rejected: the signature will not be counted.")
+    except moderation.ActionErased:
+        return _refused_erased(url_for("admin.review_queue"))
     except moderation.ReviewError:
         flash(_("Someone else has already decided on that action."))
         return redirect(url_for("admin.review_queue"))
@@ -124,6 +134,8 @@ def _edit_page(action: Action, form: EditNoteForm, fields: list[LetterField], st
 @require_role("campaigner")
 def review_edit(action_id: int) -> tuple[str, int] | Response:
     action = _action_or_404(action_id)
+    if moderation.is_erased(action):
+        return _refused_erased(url_for("admin.review_queue"))
     if action.review != moderation.PENDING:
         flash(_("That action is not waiting for review."))
         return redirect(url_for("admin.review_queue"))
@@ -166,7 +178,10 @@ def action_hold(action_id: int) -> Response:
         flash(_("That action is already waiting for review."))
         return redirect(target)
     reason = form.reason.data.strip()
-    moderation.flag_for_review(db_session(), action, reason, now=utcnow())
+    try:
+        moderation.flag_for_review(db_session(), action, reason, now=utcnow())
+    except moderation.ActionErased:
+        return _refused_erased(target)
     audit.record(db_session(), current_staff(), "review.hold", f"action:{action.id}",
                  {"campaign": action.campaign_slug, "kind": action.kind, "reason": reason})
     db_session().commit()

@@ -114,7 +114,8 @@ def people_erase(supporter_id: int) -> tuple[str, int] | Response:
     # Numbers only: the audit log must not keep what was just erased.
     audit.record(session, current_staff(), "person.erase", f"supporter:{supporter_id}",
                  {"actions": done.actions, "letters_cancelled": done.letters_cancelled,
-                  "letters_scrubbed": done.letters_scrubbed, "emails_deleted": done.emails_deleted}, now=now)
+                  "letters_scrubbed": done.letters_scrubbed, "emails_deleted": done.emails_deleted,
+                  "reviews_closed": done.reviews_closed}, now=now)
     session.commit()
     flash(_("The supporter's personal data was erased. %(count)d unsent letters were cancelled.",
             count=done.letters_cancelled))

@@ -9,6 +9,11 @@
   after it closed; the rows stay with their riding, source and status, so every count is unchanged.
   A supporter left with nothing but anonymised actions is anonymised too, unless they opted in to
   hear from us (then their contact details stay until they unsubscribe).
+- A campaign that is no longer in the catalog (its file was deleted or renamed, or its stored row removed)
+  cannot say when it closed: it is taken as closed at its latest action, so its actions are anonymised
+  ``anonymise_days`` after the last one came in. A campaign still stored in the database but no longer
+  valid (the catalog leaves it out until it is fixed) is not such a campaign. Message texts and IP hashes
+  go by the rules above whatever the campaign.
 
 Every step is one UPDATE (or the expiry's few statements) and idempotent; ``purge_if_due`` runs
 them at most hourly from the housekeeping every worker does once a minute.
@@ -27,7 +32,7 @@ from sqlalchemy.orm import Session
 from ..catalog import Campaign, Catalog
 from ..catalog.schema import CAMPAIGN_TZ
 from ..domain.states import DeliveryState as S
-from ..models import Action, Confirmation, ConsentRecord, Delivery, DeliveryAttachment, Supporter
+from ..models import Action, Confirmation, ConsentRecord, Delivery, DeliveryAttachment, StoredCampaign, Supporter
 from .cadence import Cadence
 from .confirmations import expire_unconfirmed
 from .deliveries import SCRUBBED_BODY
@@ -85,10 +90,11 @@ def purge(session: Session, catalog: Catalog, policy: RetentionPolicy, *, now: d
     files, letters = scrub_messages(session, policy, now=now)
     ips = drop_ip_hashes(session, policy, now=now)
     actions = supporters = 0
-    for campaign in catalog:
-        ended = closed_at(session, campaign, now)
+    campaigns = list(catalog)
+    ends = [(c.slug, closed_at(session, c, now)) for c in campaigns] + gone_campaigns(session, campaigns)
+    for slug, ended in ends:
         if ended is not None and ended + timedelta(days=policy.anonymise_days) <= now:
-            done = anonymise_actions(session, Action.campaign_slug == campaign.slug, now=now)
+            done = anonymise_actions(session, Action.campaign_slug == slug, now=now)
             actions, supporters = actions + done[0], supporters + done[1]
     session.flush()
     return PurgeReport(expired, letters, files, ips, actions, supporters)
@@ -136,6 +142,21 @@ def closed_at(session: Session, campaign: Campaign, now: datetime) -> datetime |
     last = session.scalar(select(func.max(Action.created_at)).where(Action.campaign_slug == campaign.slug))
     known = [moment for moment in (ends, last) if moment is not None]
     return min(known) if known else None
+
+
+def gone_campaigns(session: Session, catalog: list[Campaign]) -> list[tuple[str, datetime | None]]:
+    """(slug, latest action) of each campaign with actions not anonymised yet that the catalog no longer has.
+
+    A stored campaign counts as present even when the catalog left it out (it no longer validates, or the
+    catalog could not read the database): only a campaign gone from both files and database is gone.
+    """
+    stored = select(StoredCampaign.slug).where(StoredCampaign.source.is_not(None))
+    rows = session.execute(select(Action.campaign_slug, func.max(Action.created_at))
+                           .where(Action.campaign_slug.not_in([c.slug for c in catalog]),
+                                  Action.campaign_slug.not_in(stored))
+                           .group_by(Action.campaign_slug)
+                           .having(func.count() > func.count(Action.anonymised_at)))
+    return [(slug, latest) for slug, latest in rows]
 
 
 def anonymise_actions(session: Session, which: ColumnElement[bool], *, now: datetime) -> tuple[int, int]:

@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from ..domain.text import _l
-from .common import app_context, close_session, db_session
+from .common import DATABASE_RETRY_SECONDS, app_context, close_session, db_session
 from .i18n import init_i18n
 from .shedding import init_shedding
 
@@ -73,9 +73,6 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
     title, advice = MESSAGES.get(code, (_l("Something went wrong"), _l("Please try again in a moment.")))
     return render_template("errors/error.html", code=code, title=title, advice=advice), code
-
-
-DATABASE_RETRY_SECONDS = 5  # a lock or a full pool clears in moments
 
 
 def _database_error(error: SQLAlchemyError) -> tuple[str, int, dict[str, str]]:

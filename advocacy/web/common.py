@@ -8,6 +8,10 @@ from sqlalchemy.orm import Session
 from ..context import AppContext
 from ..services.privacy import hash_ip
 
+# A busy or unavailable database (a lock, a full pool) clears in moments: the Retry-After of its 503, as a page
+# (web/__init__.py) and as JSON (web/api).
+DATABASE_RETRY_SECONDS = 5
+
 
 def app_context() -> AppContext:
     return current_app.extensions["advocacy"]

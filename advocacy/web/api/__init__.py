@@ -7,8 +7,10 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 
 from ...extensions import csrf
+from ..common import DATABASE_RETRY_SECONDS
 
 PREFIX = "/api/"
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -18,6 +20,7 @@ csrf.exempt(bp)
 
 Handler = Callable[[Any], ResponseReturnValue]
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")  # what a client needs from an HTTP error
+BUSY = "We are very busy; try again shortly."
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> Response:
@@ -35,12 +38,13 @@ def json_errors(page_handler: Handler) -> Handler:
     def handle(error: Any) -> ResponseReturnValue:
         if not request.path.startswith(PREFIX):
             return page_handler(error)
-        code = getattr(error, "code", None) or 503  # not an HTTP error: the database, which is temporary
-        message = getattr(error, "description", None) if code != 503 else "We are very busy; try again shortly."
-        kept = {}
-        if hasattr(error, "get_headers"):
-            kept = {name: value for name, value in error.get_headers() if name in KEPT_HEADERS}
-        return error_response(code, message or "Something went wrong", kept)
+        if not isinstance(error, HTTPException):
+            # The database, busy or unavailable for a moment: say when to come back, as the page does. (Its
+            # errors have a ``code`` too, SQLAlchemy's error code, which is no HTTP status.)
+            return error_response(503, BUSY, {"Retry-After": str(DATABASE_RETRY_SECONDS)})
+        code = error.code or 500
+        kept = {name: value for name, value in error.get_headers() if name in KEPT_HEADERS}
+        return error_response(code, (error.description if code != 503 else BUSY) or "Something went wrong", kept)
 
     return handle
 

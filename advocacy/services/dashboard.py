@@ -183,6 +183,11 @@ class Breakdowns:
     offices: list[OfficeLetters]
     states: dict[str, dict[str, int]]
 
+    @property
+    def dead(self) -> int:
+        """Dead letters of every kind: what "retry all" and "cancel all" act on."""
+        return sum(by_state.get("failed", 0) for by_state in self.states.values())
+
 
 def breakdowns(session: Session, slug: str) -> Breakdowns:
     """Every breakdown of a campaign, as of now."""

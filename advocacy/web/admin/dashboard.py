@@ -1,17 +1,19 @@
 """Admin: the campaign dashboards (counts, progress, charts, letters per office, delivery states) and the
-staff fixes for dead letters (retry, cancel), which reuse the services behind ``advocacy deliveries``."""
+staff fixes for dead letters (retry, cancel), one at a time with the services behind ``advocacy deliveries``
+or all of a campaign's (or of one office's) at once with services/dead_letters.py."""
 
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ...catalog import Campaign
 from ...domain.errors import InvalidTransition, MessageTextDeleted
 from ...models import Delivery
 from ...models.base import utcnow
-from ...services import audit
+from ...services import audit, dead_letters
 from ...services import dashboard as stats
 from ...services.deliveries import cancel_delivery, retry_delivery, text_deleted
 from ..common import app_context, db_session
@@ -22,6 +24,7 @@ from .charts import column_chart, row_chart
 
 CHART_ROWS = 15  # bars in a by-riding or by-source chart; the table beside it lists every row
 CHANGES = {"retry": retry_delivery, "cancel": cancel_delivery}
+BULK_CHANGES = {"retry": dead_letters.retry_dead_letters, "cancel": dead_letters.cancel_dead_letters}
 PHASE_LABELS = {"draft": _l("Draft"), "upcoming": _l("Not open yet"), "open": _l("Open"), "paused": _l("Paused"),
                 "closed": _l("Closed")}
 STATE_LABELS = {"held": _l("Held"), "queued": _l("Queued"), "sending": _l("Sending"), "retry": _l("To retry"),
@@ -75,7 +78,8 @@ def dashboard_campaign(slug: str) -> str:
         sources=sources, source_chart=row_chart([(_source_label(s), s.count) for s in sources[:CHART_ROWS]]),
         offices=figures.offices, states=figures.states,
         state_names=sorted({state for by_state in figures.states.values() for state in by_state}),
-        dead=stats.dead_letters(session, slug), can_change=has_role(current_staff(), "campaigner"))
+        dead=stats.dead_letters(session, slug), dead_total=figures.dead,
+        can_change=has_role(current_staff(), "campaigner"))
 
 
 def _source_label(source: stats.SourceCount) -> str:
@@ -121,3 +125,41 @@ def delivery_change(delivery_id: int, change: str) -> Response | str:
           if change == "retry" else
           _("Delivery %(id)s to %(name)s was cancelled.", id=delivery_id, name=delivery.recipient_name))
     return redirect(back)
+
+
+@bp.route("/campaigns/<slug>/dead-letters/<any(retry, cancel):change>", methods=["GET", "POST"])
+@require_role("campaigner")
+def dead_letters_change(slug: str, change: str) -> Response | str:
+    """Every dead letter of a campaign, or of one office (``office``): GET asks once with the counts, POST acts."""
+    campaign = campaign_or_404(slug)
+    office = request.values.get("office", "").strip().lower()[:320]  # an office_key: a lower-cased inbox
+    form, session = ConfirmForm(), db_session()
+    back = url_for("admin.dashboard_campaign", slug=slug)
+    if request.method != "POST" or not form.validate():
+        return render_template("admin/dashboard_dead_letters.html", campaign=campaign, change=change, office=office,
+                               found=dead_letters.count_dead_letters(session, slug, office=office), form=form,
+                               back=back)
+    done = BULK_CHANGES[change](session, slug, office=office, now=utcnow(), by=current_staff().email)
+    if done.changed:
+        audit.record(session, current_staff(), f"delivery.{change}_all", target=f"campaign:{slug}",
+                     detail={"campaign": slug, **({"office": office} if office else {}), "changed": done.changed,
+                             **({"text_deleted": done.text_deleted} if change == "retry" else {})})
+    session.commit()
+    flash(_bulk_message(change, done))
+    return redirect(back)
+
+
+def _bulk_message(change: str, done: dead_letters.BulkChange) -> str:
+    if not done.changed and not done.text_deleted:
+        return (_("There were no dead letters to retry. Nothing was changed.") if change == "retry" else
+                _("There were no dead letters to cancel. Nothing was changed."))
+    if change == "cancel":
+        return ngettext("%(num)d dead letter was cancelled.", "%(num)d dead letters were cancelled.", done.changed)
+    said = (ngettext("%(num)d dead letter was queued again.", "%(num)d dead letters were queued again.",
+                     done.changed) if done.changed else _("No dead letter was queued again."))
+    if done.text_deleted:
+        said += " " + ngettext("%(num)d was left as it was: its text was deleted after our retention period, so it "
+                               "cannot be sent again. Cancel it instead.",
+                               "%(num)d were left as they were: their text was deleted after our retention period, "
+                               "so they cannot be sent again. Cancel them instead.", done.text_deleted)
+    return said

@@ -5,6 +5,10 @@ The editor's form is a campaign file in another shape: one input per common fiel
 document, ``check_document`` writes it as TOML and loads it with ``load_campaign_text``, so a problem reads
 exactly as ``advocacy campaigns check`` would print it for the same file. What is stored is that TOML without
 ``status``: the row's own column holds the status, which the lifecycle buttons change.
+
+Lifecycle: draft → live ⇄ paused → closed, and a closed campaign can be reopened, as paused, so nothing is
+accepted until staff make it live again. A file campaign's status set here is a status-only row
+(``source`` empty) that overrides the file's; ``clear_status_override`` removes it.
 """
 
 from __future__ import annotations
@@ -12,20 +16,21 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from ..catalog import CampaignFileError, load_campaign_text
-from ..catalog.schema import Campaign
+from ..catalog.schema import CAMPAIGN_TZ, Campaign
 from ..catalog.stored import bump_revision, campaign_from_row, stored_name
 from ..catalog.writer import campaign_document, dump_toml
-from ..models import Staff, StoredCampaign
+from ..models import Action, PetitionMilestone, Staff, StoredCampaign
 from ..providers import RepresentativeProvider
 from . import audit
-from .petition_delivery import Queued, deliver_petition, due_keys
+from .petition_delivery import CLOSE_KEY, Queued, deliver_petition, due_keys
 from .stats import count_actions
 from .supporter_mail import MailSettings
 
@@ -33,7 +38,8 @@ TEXT_FIELDS = ("title", "summary", "body", "thank_you", "share_text", "consent")
 LANGS = ("en", "fr")
 TARGETS_FIELD = "targets_and_letters"  # the TOML box: [[targets]] and [letters.<key>.<lang>] only
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "draft": ("live",), "live": ("paused", "closed"), "paused": ("live", "closed"), "closed": (),
+    "draft": ("live",), "live": ("paused", "closed"), "paused": ("live", "closed"),
+    "closed": ("paused",),  # reopening: paused, so it takes nothing until staff make it live
 }
 Problem = tuple[str, str]  # (field path, what is wrong), as campaigns check prints them
 
@@ -205,7 +211,8 @@ def update_campaign(session: Session, slug: str, campaign: Campaign, *, version:
 
 def change_status(session: Session, campaign: Campaign, status: str, *, staff: Staff, stored: bool,
                   now: datetime) -> Campaign:
-    """Move a campaign along draft → live ⇄ paused → closed; a file campaign's status is kept in the database."""
+    """Move a campaign along draft → live ⇄ paused → closed → paused (reopened); a file campaign's status is kept
+    in the database."""
     if status not in TRANSITIONS.get(campaign.status, ()):
         # Shown in a flash message, which lives in the session cookie: a forged value is cut short, or the cookie
         # would outgrow what browsers keep.
@@ -234,3 +241,35 @@ def deliver_on_close(session: Session, campaign: Campaign, provider: Representat
         return None
     keys = due_keys(session, campaign, total=count_actions(session, campaign.slug), now=now)
     return deliver_petition(session, campaign, provider, keys=keys, now=now, mail=mail) if keys else None
+
+
+def clear_status_override(session: Session, campaign: Campaign, file_status: str, *, staff: Staff,
+                          now: datetime) -> Campaign:
+    """A file campaign goes back to its file's status: the status staff gave it here is removed."""
+    row = stored_row(session, campaign.slug)
+    if row is None or row.source is not None:
+        raise EditorError([("status", "this campaign has no status set in the admin, so it already has its file's")])
+    session.delete(row)
+    bump_revision(session)
+    audit.record(session, staff, "campaign.status_cleared", f"campaign:{campaign.slug}",
+                 {"from": row.status, "to": file_status}, now=now)
+    return campaign.model_copy(update={"status": file_status})
+
+
+@dataclass(frozen=True)
+class StatusNotes:
+    """What staff should know before closing a campaign or reopening it."""
+
+    close_delivered: bool  # its "at close" petition package was queued: not recalled, and not sent at a new close
+    closes_passed: date | None  # its closing date, when past: even live, it stays closed until the date changes
+    anonymised: int  # actions the retention purge anonymised after the close: those people could act again
+
+
+def status_notes(session: Session, campaign: Campaign, *, now: datetime) -> StatusNotes:
+    slug = campaign.slug
+    delivered = session.scalar(select(exists().where(PetitionMilestone.campaign_slug == slug,
+                                                     PetitionMilestone.key == CLOSE_KEY)))
+    passed = campaign.closes if campaign.closes and campaign.closes < now.astimezone(CAMPAIGN_TZ).date() else None
+    anonymised = session.scalar(select(func.count()).select_from(Action).where(
+        Action.campaign_slug == slug, Action.anonymised_at.is_not(None))) or 0
+    return StatusNotes(bool(delivered), passed, anonymised)

@@ -40,6 +40,7 @@ from .stats import COUNTED, count_actions
 from .supporter_mail import MailSettings
 from .targets import resolve_targets
 
+CLOSE_KEY = "close"  # settled once per campaign: a campaign reopened and closed again is not delivered twice
 LOOKUP_TRIES = 3  # postal codes tried per riding to find its member; most answer at the first
 # A new package goes to an office unless the last one it got is still on its way or was accepted.
 _STANDING = (DeliveryState.HELD, DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.RETRY,
@@ -197,7 +198,7 @@ def due_keys(session: Session, campaign: Campaign, *, total: int, now: datetime)
     if phase in {"open", "paused"} and (slot := schedule_slot(rules.schedule, now)):
         wanted.append(slot)
     if phase == "closed" and rules.at_close:
-        wanted.append("close")
+        wanted.append(CLOSE_KEY)
     done = set(session.scalars(select(PetitionMilestone.key).where(PetitionMilestone.campaign_slug
                                                                    == campaign.slug)))
     return [key for key in wanted if key not in done]

@@ -2,10 +2,13 @@
 
 Browser-made campaigns are validated by the campaign files' loader (services/campaign_editor.py), stored in
 the database and shown by every web process without a restart (catalog/registry.py). File campaigns are
-read-only here: they can be duplicated into the editor, and their status changed with the lifecycle buttons.
+read-only here: they can be duplicated into the editor, and their status changed with the lifecycle buttons
+(or given back to the file with "Use the file's status"). Closing and reopening ask once, saying what happens.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -28,6 +31,12 @@ from .editor_fields import STARTER_TARGETS, editor_sections, errors_by_field
 NAV.append(NavLink("admin.editor_index", _l("Campaigns"), "viewer"))
 STATUS_ACTIONS = {"live": _l("Make live"), "paused": _l("Pause"), "closed": _l("Close")}
 STATUS_LABELS = {"draft": _l("draft"), "live": _l("live"), "paused": _l("paused"), "closed": _l("closed")}
+STATUS_EFFECTS = {
+    "draft": _l("As a draft, its public page and widget are hidden and nothing is accepted."),
+    "live": _l("Live, its public page takes signatures and letters between its opening and closing dates."),
+    "paused": _l("Paused, its public page stays up but refuses new signatures and letters."),
+    "closed": _l("Closed, it refuses new signatures and letters, and its public page says the campaign is closed."),
+}
 
 
 def _render(template: str, **values: object) -> str:
@@ -113,6 +122,7 @@ def editor_campaign(slug: str) -> str:
         return _render_form(editor.form_values(campaign), slug=slug, version=row.version)
     return _render("admin/editor_view.html", campaign=campaign, row=row, stored=catalog.is_stored(slug),
                    file_status=catalog.files[slug].status if slug in catalog.files else None,
+                   override=slug in catalog.files and row is not None and row.source is None,
                    source=export_campaign(campaign), preview=_preview(campaign))
 
 
@@ -142,23 +152,57 @@ def editor_save(slug: str) -> str | Response:
 def editor_status(slug: str) -> str | Response:
     campaign = _campaign_or_404(slug)
     status = request.form.get("status", "")
-    if status == "closed" and request.form.get("confirmed") != "yes":
-        # Closing cannot be undone here: say what it does, and ask once.
-        return _render("admin/editor_close.html", campaign=campaign)
+    asking = request.form.get("confirmed") != "yes"
+    # Closing and reopening change what supporters and offices get: say what happens, and ask once.
+    reopening = campaign.status == "closed" and status in editor.TRANSITIONS["closed"]
+    if asking and (status == "closed" or reopening):
+        return _render("admin/editor_reopen.html" if reopening else "admin/editor_close.html", campaign=campaign,
+                       status=status, notes=editor.status_notes(db_session(), campaign, now=utcnow()))
     ctx, session, now = app_context(), db_session(), utcnow()
     try:
         changed = editor.change_status(session, campaign, status, staff=current_staff(),
                                        stored=ctx.catalog.is_stored(slug), now=now)
-        queued = editor.deliver_on_close(session, changed, ctx.provider, mail=ctx.mail, now=now)
-        session.commit()
     except editor.EditorError as exc:
         flash(exc.problems[0][1])
         return redirect(url_for("admin.editor_campaign", slug=slug), 303)
+    return _status_changed(changed, reopened=reopening, now=now)
+
+
+@bp.post("/editor/<slug>/file-status")
+@require_role("campaigner")
+def editor_file_status(slug: str) -> str | Response:
+    """A file campaign takes its file's status again: the status set in the admin is removed (asked once)."""
+    campaign = _campaign_or_404(slug)
+    ctx, session, now = app_context(), db_session(), utcnow()
+    file_campaign = ctx.catalog.files.get(slug)
+    row = editor.stored_row(session, slug)
+    if file_campaign is None or ctx.catalog.is_stored(slug) or row is None or row.source is not None:
+        flash(_("%(title)s has no status set in the admin: it already has the status its file gives it.",
+                title=campaign.title))
+        return redirect(url_for("admin.editor_campaign", slug=slug), 303)
+    if request.form.get("confirmed") != "yes":
+        return _render("admin/editor_file_status.html", campaign=campaign, file_campaign=file_campaign,
+                       effect=STATUS_EFFECTS[file_campaign.status], closing=file_campaign.phase(now) == "closed",
+                       notes=editor.status_notes(session, campaign, now=now))
+    changed = editor.clear_status_override(session, campaign, file_campaign.status, staff=current_staff(), now=now)
+    return _status_changed(changed, reopened=campaign.status == "closed" and changed.status != "closed", now=now)
+
+
+def _status_changed(changed: Campaign, *, reopened: bool, now: datetime) -> Response:
+    """After a status change: deliver a petition that just closed, commit, and say what happened."""
+    ctx, session = app_context(), db_session()
+    queued = editor.deliver_on_close(session, changed, ctx.provider, mail=ctx.mail, now=now)
+    session.commit()
     ctx.catalog.refresh()
-    flash(_("%(title)s is now %(status)s.", title=campaign.title, status=status))
+    status = STATUS_LABELS.get(changed.status, changed.status)
+    if reopened and changed.status == "paused":
+        flash(_("%(title)s is open again, and paused: make it live when it is ready to take actions.",
+                title=changed.title))
+    else:
+        flash(_("%(title)s is now %(status)s.", title=changed.title, status=status))
     if queued is not None:
         flash(_("The petition is queued for delivery to %(count)d offices.", count=len(queued.deliveries)))
-    return redirect(url_for("admin.editor_campaign", slug=slug), 303)
+    return redirect(url_for("admin.editor_campaign", slug=changed.slug), 303)
 
 
 @bp.get("/editor/<slug>/export")

@@ -251,7 +251,8 @@ def worker(state: CliState, once: bool) -> None:
     runner = Worker(state.ctx, build_channel(state.settings))
     if once:
         report = runner.run_once()
-        click.echo(f"{report.sent} sent, {report.retried} to retry, {report.failed} failed")
+        cancelled = f", {report.cancelled} cancelled (text removed)" if report.cancelled else ""
+        click.echo(f"{report.sent} sent, {report.retried} to retry, {report.failed} failed{cancelled}")
     else:
         runner.run_forever()
 

@@ -67,6 +67,7 @@ class WorkerReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    cancelled: int = 0  # failed after their text was removed (the supporter was erased meanwhile): never retried
     released: int = 0
     digests: int = 0
     webhooks: int = 0  # posted to allies
@@ -75,7 +76,7 @@ class WorkerReport:
 
     @property
     def handled(self) -> int:
-        return self.sent + self.retried + self.failed
+        return self.sent + self.retried + self.failed + self.cancelled
 
 
 class Worker:
@@ -140,8 +141,8 @@ class Worker:
             while not self.stopping.is_set():
                 report = self.run_once()
                 if report.handled:
-                    log.info("worker %s: %d sent, %d to retry, %d failed", self.name, report.sent,
-                             report.retried, report.failed)
+                    log.info("worker %s: %d sent, %d to retry, %d failed, %d cancelled", self.name, report.sent,
+                             report.retried, report.failed, report.cancelled)
                 self.stopping.wait(self.ctx.settings.worker_poll_seconds)
         finally:
             restore()
@@ -264,6 +265,7 @@ class Worker:
                     if state is not None:
                         report.failed += state == "failed"
                         report.retried += state == "retry"
+                        report.cancelled += state == "cancelled"
                         report.errors.append(error)
                     return
             except DATABASE_TROUBLE as exc:

@@ -25,7 +25,8 @@ ALLOWED: dict[DeliveryState, frozenset[DeliveryState]] = {
     S.QUEUED: frozenset({S.SENDING, S.CANCELLED, S.HELD, S.BATCHED}),
     # SENDING->SENDING: the lease ran out and another worker reclaimed it.
     # SENDING->QUEUED/RETRY without an attempt: a stopping worker gives back what it did not send.
-    S.SENDING: frozenset({S.SENT, S.RETRY, S.FAILED, S.SENDING, S.QUEUED}),
+    # SENDING->CANCELLED: the worker holding it finds its text removed (the supporter was erased meanwhile).
+    S.SENDING: frozenset({S.SENT, S.RETRY, S.FAILED, S.SENDING, S.QUEUED, S.CANCELLED}),
     S.RETRY: frozenset({S.SENDING, S.CANCELLED, S.HELD}),
     # Staff retry or cancel a dead letter. FAILED/BOUNCED->BATCHED: staff queue a dead or bounced digest
     # again, and the letters it carries go back inside it (they follow the digest, see deliveries.transition).

@@ -22,6 +22,10 @@ from .pacing import PacingRules
 S = DeliveryState
 # What the retention purge (services/privacy.py) leaves in place of a message's text once it has expired.
 SCRUBBED_BODY = "[This text was deleted after our retention period. The message was delivered as written.]"
+# What erasing a supporter (services/people.py) leaves in place of the subject and text of each of their letters.
+ERASED_TEXT = "[removed at the supporter's request]"
+# Why a message whose text was removed is cancelled by the worker that holds it instead of being sent.
+TEXT_REMOVED = "its text was removed (the supporter's data was erased, or retention deleted it)"
 # An import-time check of the state table, not input validation.
 assert all(S.SENDING in ALLOWED[s] for s in DUE_STATES), "claimable states must be allowed to start sending"  # nosec B101
 
@@ -104,6 +108,30 @@ def note(session: Session, delivery: Delivery, reason: str, *, now: datetime) ->
 def claim_due(session: Session, *, worker: str, now: datetime, limit: int, lease_seconds: int,
               rules: PacingRules | None = None) -> list[Delivery]:
     """Atomically take up to ``limit`` due deliveries for ``worker`` until the lease ends.
+
+    A claimed message whose text was removed is cancelled here instead of being returned: it must never be
+    sent. That happens when a supporter is erased while a worker holds their letter (erasure cannot cancel
+    it then) and that worker crashes or gives it back, so the row comes due again with the placeholder text.
+    """
+    while True:
+        claimed = _claim(session, worker=worker, now=now, limit=limit, lease_seconds=lease_seconds, rules=rules)
+        sendable = [delivery for delivery in claimed if not _cancel_if_text_removed(session, delivery, now=now)]
+        # Each round that cancels a whole batch takes those rows out of the queue for good, so this ends.
+        if sendable or not claimed:
+            return sendable
+
+
+def _cancel_if_text_removed(session: Session, delivery: Delivery, *, now: datetime) -> bool:
+    if not text_removed(delivery):
+        return False
+    delivery.attempts, delivery.claimed_until = max(delivery.attempts - 1, 0), None  # claimed, never attempted
+    transition(session, delivery, S.CANCELLED, reason=f"cancelled unsent: {TEXT_REMOVED}", now=now)
+    return True
+
+
+def _claim(session: Session, *, worker: str, now: datetime, limit: int, lease_seconds: int,
+           rules: PacingRules | None) -> list[Delivery]:
+    """The claim itself (see ``claim_due``).
 
     ``rules`` (the campaigns' delivery policies; default: the default policy everywhere) decide what may go
     now: office hours, each office's hourly allowance, and a fair turn for every campaign (see pacing.py).
@@ -188,11 +216,19 @@ def record_sent(session: Session, delivery_id: int, *, worker: str, now: datetim
 
 def record_failure(session: Session, delivery_id: int, *, worker: str, error: str, permanent: bool,
                    now: datetime, policy: RetryPolicy) -> DeliveryState | None:
-    """Schedule a retry for a temporary failure, or dead-letter a permanent one (or the last attempt)."""
+    """Schedule a retry for a temporary failure, or dead-letter a permanent one (or the last attempt).
+
+    A message whose text was removed while it was being sent (its supporter was erased) is cancelled
+    instead: a retry would send the placeholder, and so would staff retrying it as a dead letter.
+    """
     delivery = _owned(session, delivery_id, worker)
     if delivery is None:
         return None
     delivery.last_error, delivery.claimed_until = error[:500], None
+    if text_removed(delivery):
+        transition(session, delivery, S.CANCELLED, reason=f"cancelled, not retried: {TEXT_REMOVED}; the attempt "
+                   f"failed: {error}", now=now)
+        return S.CANCELLED
     if permanent or delivery.attempts >= policy.max_attempts:
         why = "permanent failure" if permanent else f"gave up after {delivery.attempts} attempts"
         transition(session, delivery, S.FAILED, reason=f"{why}: {error}", now=now)
@@ -273,6 +309,11 @@ def text_deleted(delivery: Delivery) -> bool:
     return delivery.body == SCRUBBED_BODY
 
 
+def text_removed(delivery: Delivery) -> bool:
+    """True once retention or an erasure has replaced the message's text: it must never be sent (again)."""
+    return text_deleted(delivery) or delivery.body == ERASED_TEXT
+
+
 def retry_delivery(session: Session, delivery_id: int, *, now: datetime, by: str = "staff") -> Delivery:
     """Put a dead letter back in the queue, due now, with a fresh attempt budget.
 
@@ -288,4 +329,10 @@ def retry_delivery(session: Session, delivery_id: int, *, now: datetime, by: str
 
 
 def cancel_delivery(session: Session, delivery_id: int, *, now: datetime, by: str = "staff") -> Delivery:
+    """Cancel a delivery that has not gone; refused (``InvalidTransition``) while a worker is sending it."""
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is not None and delivery.status == S.SENDING.value:
+        # The state table lets the worker holding it cancel it (its text was removed), not staff: the
+        # message may be on its way at this very moment.
+        raise InvalidTransition(f"delivery {delivery_id}: a worker is sending it now")
     return _staff_transition(session, delivery_id, S.CANCELLED, reason=f"cancelled by {by}", now=now)

@@ -35,15 +35,17 @@ from ..models import (
 from ..tokens import email_hash
 from ..validation import InvalidField, check_email
 from .consent import consent_history, record_withdrawal
-from .deliveries import transition
+from .deliveries import ERASED_TEXT, transition
 from .moderation import reject_erased
 from .privacy import anonymise_actions
 from .supporter_mail import ERASED
 from .supporters import email_key
 
 S = DeliveryState
-PLACEHOLDER = "[removed at the supporter's request]"
-# Letters that have not left yet: erasing cancels them. A letter with a worker (sending) cannot be stopped.
+PLACEHOLDER = ERASED_TEXT
+# Letters that have not left yet: erasing cancels them. A letter with a worker (sending) cannot be stopped here;
+# it loses its text like the others, and the worker cancels it rather than send the placeholder if that send
+# fails or the worker gives it back (services/deliveries.text_removed).
 CANCELLABLE = (S.HELD, S.QUEUED, S.RETRY, S.FAILED, S.BATCHED)
 UNSENT_WEBHOOKS = ("queued", "retry")
 

@@ -102,3 +102,49 @@ def test_a_busy_database_says_when_to_come_back(make_app):
     assert refused.status_code == 503
     assert refused.headers["Retry-After"].isdigit()
     assert "We are very busy right now" in refused.get_data(as_text=True)
+
+
+def test_an_api_read_that_queued_too_long_gets_the_apis_json_error(make_app):
+    client = make_app(queue_limit_seconds=5).test_client()
+    for path in ("/api/v1/campaigns", "/api/v1/campaigns/the-rich-and-the-rest-of-us", "/api/v1/nowhere"):
+        refused = client.get(path, headers=stamped(8))
+        assert refused.status_code == 503 and refused.is_json, path
+        assert refused.get_json() == {"error": "We are very busy; try again shortly."}
+        assert int(refused.headers["Retry-After"]) in (8, 9)
+        assert refused.headers["Cache-Control"] == "no-store"
+    # A page on another site reading the API can see the refusal and when to come back, as for any read.
+    refused = client.get("/api/v1/campaigns", headers={**stamped(8), "Origin": "https://ally.example"})
+    assert refused.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Retry-After" in refused.headers["Access-Control-Expose-Headers"]
+    assert client.get("/api/v1/campaigns", headers=stamped(1)).status_code == 200
+
+
+def test_a_widget_that_queued_too_long_shows_a_notice_its_frame_can_show(make_app):
+    client = make_app(queue_limit_seconds=5).test_client()
+    widget = "/embed/the-rich-and-the-rest-of-us?ally=friends-of-transit&origin=https://friends.example.org"
+    for _ in range(2):  # the second time from the kept page
+        refused = client.get(widget, headers=stamped(8))
+        assert refused.status_code == 503 and int(refused.headers["Retry-After"]) in (8, 9)
+        html = refused.get_data(as_text=True)
+        assert "We are very busy right now" in html and "Please try again in a moment." in html
+        assert '<body class="embed">' in html and "See all campaigns" not in html  # the widget's frame, not our site
+        # Any host page may frame it: it has nothing to click or send (and who may frame the widget is not known
+        # without the database).
+        assert "frame-ancestors *" in refused.headers["Content-Security-Policy"]
+        assert "X-Frame-Options" not in refused.headers and "Set-Cookie" not in refused.headers
+        french = client.get(f"{widget}&lang=fr", headers=stamped(8))
+        assert "Nous sommes très occupés en ce moment" in french.get_data(as_text=True)
+    # The rest of the site keeps its framing rule.
+    assert "frame-ancestors 'none'" in client.get(PAGE, headers=stamped(8)).headers["Content-Security-Policy"]
+
+
+def test_the_widgets_count_is_refused_in_json_and_its_script_is_always_served(make_app):
+    client = make_app(queue_limit_seconds=5).test_client()
+    count = client.get("/embed/the-rich-and-the-rest-of-us/count", headers=stamped(8))
+    assert count.status_code == 503 and count.is_json
+    assert count.get_json() == {"error": "We are very busy; try again shortly."}
+    assert count.headers["Access-Control-Allow-Origin"] == "*" and count.headers["Retry-After"].isdigit()
+    script = client.get("/embed.js", headers=stamped(8))
+    assert script.status_code == 200 and "javascript" in script.mimetype
+    theme = client.get("/embed/theme.css", headers=stamped(8))
+    assert theme.status_code == 200 and theme.mimetype == "text/css"

@@ -51,7 +51,8 @@ COMMON_ERRORS = {
     "401": _error("The key is missing (writes), not valid or revoked, or was sent in the address",
                   **{"WWW-Authenticate": WWW_AUTHENTICATE}),
     "429": _error("Too many requests for this key (or, without a key, this address)", **{"Retry-After": RETRY_AFTER}),
-    "503": _error("The database is busy; nothing was recorded: try again after Retry-After seconds",
+    "503": _error("We are very busy (the database, or too many requests waiting); nothing was recorded: try again "
+                  "after Retry-After seconds",
                   **{"Retry-After": RETRY_AFTER}),
 }
 READ_SECURITY: list[dict[str, list[str]]] = [{}, {"allyKey": []}]  # anonymous reads see public campaigns only

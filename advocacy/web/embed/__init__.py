@@ -29,6 +29,13 @@ def _widget_headers(response: Response) -> Response:
     return response
 
 
+def frame_anywhere() -> None:
+    """Let any site frame this response. Only for the "very busy" notice (web/shedding.py): it has nothing to click
+    or send, and who may frame the widget depends on the ally, which takes the database a refusal must not wait for.
+    """
+    g.frame_ancestors = ("*",)
+
+
 @bp.app_context_processor
 def _embed_snippet_globals() -> dict[str, str]:
     """Our public address, for the "Embed this" snippets on campaign and admin pages."""

@@ -148,3 +148,12 @@ def test_the_widgets_count_is_refused_in_json_and_its_script_is_always_served(ma
     assert script.status_code == 200 and "javascript" in script.mimetype
     theme = client.get("/embed/theme.css", headers=stamped(8))
     assert theme.status_code == 200 and theme.mimetype == "text/css"
+
+
+def test_the_sites_static_files_are_never_shed(make_app):
+    # A page served just before the surge peaked still needs its stylesheet and script.
+    client = make_app(queue_limit_seconds=5).test_client()
+    for path, mimetype in (("/static/site.css", "text/css"), ("/static/site.js", "text/javascript")):
+        response = client.get(path, headers=stamped(8))
+        assert response.status_code == 200 and response.mimetype == mimetype
+    assert client.get(PAGE, headers=stamped(8)).status_code == 503

@@ -12,6 +12,7 @@ from .context import AppContext
 from .db import Database
 from .extensions import babel, csrf, selected_locale
 from .providers import build_chain
+from .web.session_cookie import SessionCookies
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None if not settings.production else 4 * 3600,
         TESTING=settings.env == "test",
     )
+    app.session_interface = SessionCookies()
     app.extensions["advocacy"] = AppContext(settings, database, catalog, build_chain(settings))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=selected_locale,

@@ -18,12 +18,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..models import Action
 from ..models.limits import LetterFingerprint
+from ..tokens import timed_serializer
 
 HONEYPOT = "leave_empty"
 FORM_TOKEN = "form_issued"  # noqa: S105 - a form field name, not a secret  # nosec B105
@@ -54,13 +55,13 @@ def canonical_email(address: str) -> str:
 
 def issue_form_token(secret: str) -> str:
     """A token recording when the form was shown; signed so a script cannot backdate it."""
-    return URLSafeTimedSerializer(secret, salt=_FORM_SALT).dumps("form")
+    return timed_serializer(secret, _FORM_SALT).dumps("form")
 
 
 def form_age(secret: str, token: str, now: datetime) -> float | None:
     """Seconds since the form carrying ``token`` was shown; ``None`` when the token is missing or forged."""
     try:
-        _value, issued = URLSafeTimedSerializer(secret, salt=_FORM_SALT).loads(token, return_timestamp=True)
+        _value, issued = timed_serializer(secret, _FORM_SALT).loads(token, return_timestamp=True)
     except BadSignature:
         return None
     return (now - issued).total_seconds()

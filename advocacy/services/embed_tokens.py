@@ -14,6 +14,8 @@ from datetime import datetime
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from ..tokens import signing_serializer
+
 SALT = "embed-form-v1"
 
 
@@ -33,7 +35,7 @@ class EmbedToken:
 
 
 def _serializer(secret: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret, salt=SALT)
+    return signing_serializer(secret, SALT)
 
 
 def issue_embed_token(secret: str, campaign: str, ally: str, *, now: datetime) -> str:

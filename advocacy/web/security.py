@@ -88,17 +88,22 @@ def form_issued_token() -> str:
     return abuse.issue_form_token(secret)
 
 
+# Every response's own: (name, value), each added unless the view set it (the widget sets its own policy).
+# strict-origin-when-cross-origin keeps a same-origin Referer, which Flask-WTF's HTTPS check needs.
+_ALWAYS = (("Content-Security-Policy", DEFAULT_CSP), ("X-Content-Type-Options", "nosniff"),
+           ("Referrer-Policy", "strict-origin-when-cross-origin"))
+
+
 def add_security_headers(response: Response, *, hsts: bool) -> Response:
     headers = response.headers
-    # The widget's blueprint sets its own policy (frame-ancestors for its allies): never overwrite one.
-    headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    # strict-origin-when-cross-origin keeps a same-origin Referer, which Flask-WTF's HTTPS check needs.
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    if "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
-        headers.setdefault("X-Frame-Options", "DENY")  # for browsers that predate frame-ancestors
+    present = {name.lower() for name in headers.keys()}  # one pass: every response pays for this hook
+    wanted = list(_ALWAYS)
+    policy = headers["Content-Security-Policy"] if "content-security-policy" in present else DEFAULT_CSP
+    if "frame-ancestors 'none'" in policy:
+        wanted.append(("X-Frame-Options", "DENY"))  # for browsers that predate frame-ancestors
     if hsts:
-        headers.setdefault("Strict-Transport-Security", HSTS)
+        wanted.append(("Strict-Transport-Security", HSTS))
+    headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
     if _no_store(request.path, response):
         headers["Cache-Control"] = "no-store"
     return response

@@ -74,6 +74,7 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
+        self.name = str(self.engine.url)  # the password hidden: how in-process caches tell databases apart
         self.is_sqlite = _is_sqlite(url)
         writer_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)

@@ -44,13 +44,20 @@ def _forget_on_write(_mapper: Any, connection: Any, action: Action) -> None:
 
 def public_count(session: Session, slug: str) -> int:
     """``count_actions`` as the public sees it: at most PUBLIC_COUNT_SECONDS old."""
-    key, now = _cache_key(session, slug), time.monotonic()
-    cached = _public_counts.get(key)
-    if cached is not None and cached[0] > now:
-        return cached[1]
+    key = _cache_key(session, slug)
+    kept = kept_public_count(*key)
+    if kept is not None:
+        return kept
     count = count_actions(session, slug)
-    _public_counts[key] = (now + PUBLIC_COUNT_SECONDS, count)
+    _public_counts[key] = (time.monotonic() + PUBLIC_COUNT_SECONDS, count)
     return count
+
+
+def kept_public_count(database: str, slug: str) -> int | None:
+    """The count ``public_count`` keeps for ``slug`` while it is fresh, else None; ``database`` names the database
+    as ``str(engine.url)`` does. A page view that finds one needs no database session at all."""
+    cached = _public_counts.get((database, slug))
+    return cached[1] if cached is not None and cached[0] > time.monotonic() else None
 
 
 def forget_public_count(session: Session, slug: str) -> None:

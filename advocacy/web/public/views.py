@@ -20,7 +20,7 @@ from ...services import letters as letter_service
 from ...services.confirmations import queue_receipt, request_confirmation
 from ...services.consent import ConsentShown, record_consent
 from ...services.petitions import prepare_signature, record_signature
-from ...services.stats import count_actions, public_count
+from ...services.stats import count_actions, kept_public_count, public_count
 from ...services.targets import LEVEL_NAMES, Resolution
 from ..common import app_context, db_session, request_ip_hash
 from ..district_choice import chosen_districts, district_choosers, resolve_or_choose
@@ -50,7 +50,11 @@ def _render_campaign(campaign: Campaign, form: SupporterForm, *, problem: str = 
 
 
 def _count(campaign: Campaign) -> int | None:
-    return public_count(db_session(), campaign.slug) if campaign.listed else None
+    if not campaign.listed:
+        return None
+    # Most views find the count this process keeps, and then open no database session at all.
+    kept = kept_public_count(app_context().db.name, campaign.slug)
+    return kept if kept is not None else public_count(db_session(), campaign.slug)
 
 
 def _campaign_html(campaign: Campaign, form: SupporterForm, count: int | None, phase: str, problem: str) -> str:

@@ -1,4 +1,4 @@
-"""Staff exports: signatures and letters as CSV, streamed in batches, and the petition package as a zip.
+"""Staff exports: signatures and letters as CSV, streamed in batches; the petition's packages, alone or zipped.
 
 CSV rows are read with ``yield_per`` (a cursor fetched a batch at a time) and written a batch at a time,
 so memory stays flat whatever the size of the campaign. Every cell goes through ``spreadsheet_safe``:
@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session
 
 from ..catalog import Campaign
 from ..catalog.schema import CAMPAIGN_TZ
+from ..domain.slugs import slugify
 from ..domain.states import DeliveryState
-from ..domain.types import Attachment
+from ..domain.types import Attachment, Recipient
 from ..models import Action, Delivery, Supporter
 from .dashboard import STATUS_GROUPS, status_group
-from .petition_delivery import confirmed_signers
-from .petition_package import Package, render_csv, render_pdf, riding_counts, spreadsheet_safe
+from .petition_delivery import RecipientPackage, confirmed_signers
+from .petition_package import Package, new_package, package_files, riding_counts, spreadsheet_safe
 
 BATCH = 1000
 LETTER_STATES = tuple(state.value for state in DeliveryState)
@@ -139,20 +140,63 @@ def ridings(session: Session, slug: str) -> list[str]:
 def petition_package(session: Session, campaign: Campaign, *, now: datetime, org_name: str) -> list[Attachment]:
     """The whole petition as a fixed office receives it: a PDF and a CSV of every counted signer, by riding."""
     signers = confirmed_signers(session, campaign.slug)
-    as_of = now.astimezone(CAMPAIGN_TZ).date()
-    package = Package(title=campaign.title,
-                      texts=tuple((lang, t.body) for lang, t in (("en", campaign.text.en), ("fr", campaign.text.fr))
-                                  if t),
-                      recipient="every recipient", total=len(signers), counts=riding_counts(signers),
-                      signers=tuple(signers), riding="", as_of=as_of, org_name=org_name)
-    stem = f"petition-{campaign.slug}-{as_of.isoformat()}"
-    return [Attachment(f"{stem}.pdf", "application/pdf", render_pdf(package)),
-            Attachment(f"{stem}.csv", "text/csv", render_csv(signers))]
+    package = new_package(campaign, signers, recipient="every recipient", riding="", total=len(signers),
+                          counts=riding_counts(signers), now=now, org_name=org_name)
+    return list(package_files(campaign.slug, package))
+
+
+@dataclass(frozen=True)
+class RecipientDownload:
+    """One recipient's package as the admin offers it: ``key`` names its links and its folder in the zip."""
+
+    key: str  # ASCII slug of the name and riding, unique in the list: "jane-doe-ottawa-centre"
+    recipient: Recipient
+    package: Package
+
+
+def recipient_downloads(packages: Iterable[RecipientPackage]) -> list[RecipientDownload]:
+    """Each recipient's package with a readable key: a slug of their name and riding, numbered when repeated."""
+    downloads: list[RecipientDownload] = []
+    taken: set[str] = set()
+    for planned in packages:
+        base = slugify(f"{planned.recipient.name} {planned.package.riding}")[:80].strip("-") or "recipient"
+        key, number = base, 1
+        while key in taken:
+            number += 1
+            key = f"{base}-{number}"
+        taken.add(key)
+        downloads.append(RecipientDownload(key, planned.recipient, planned.package))
+    return downloads
 
 
 def zip_files(files: Iterable[Attachment]) -> bytes:
-    out = io.BytesIO()
+    return b"".join(zip_stream(files))
+
+
+class _Chunks(io.RawIOBase):
+    """A write-only stream that hands over what was written since the last call: zipfile writes, we yield."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self._parts.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data, self._parts = b"".join(self._parts), []
+        return data
+
+
+def zip_stream(files: Iterable[Attachment]) -> Iterator[bytes]:
+    """A zip of ``files``, produced a file at a time: only the file being added is held in memory."""
+    out = _Chunks()
+    # An unseekable stream: zipfile writes each entry's sizes after its data, so nothing is written twice.
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for attachment in files:
             archive.writestr(attachment.filename, attachment.data)
-    return out.getvalue()
+            yield out.take()
+    yield out.take()

@@ -28,14 +28,13 @@ from ..catalog import Campaign, Catalog
 from ..catalog.schema import CAMPAIGN_TZ, OfficialTarget
 from ..domain.errors import UnknownPostalArea
 from ..domain.postal import postal_area
-from ..domain.slugs import slugify
 from ..domain.states import DeliveryState
 from ..domain.text import _l
 from ..domain.types import Attachment, Recipient
 from ..models import Action, Delivery, DeliveryAttachment, PetitionMilestone
 from ..providers import RepresentativeProvider
 from .deliveries import new_message_id
-from .petition_package import Package, Signer, render_csv, render_pdf, riding_counts
+from .petition_package import Package, Signer, new_package, package_files, render_csv, riding_counts
 from .stats import COUNTED, count_actions
 from .supporter_mail import MailSettings
 from .targets import resolve_targets
@@ -74,53 +73,74 @@ def confirmed_signers(session: Session, slug: str) -> list[Signer]:
     return [Signer(district, first, last, postal_area(code)) for first, last, district, code in rows]
 
 
-def plan_delivery(session: Session, campaign: Campaign, provider: RepresentativeProvider, *, now: datetime,
-                  org_name: str) -> PetitionPlan:
-    """Resolve the targets and build each one's files; stores nothing."""
+@dataclass(frozen=True)
+class RecipientPackage:
+    recipient: Recipient
+    package: Package  # not rendered yet: package_files makes its PDF and CSV
+
+
+@dataclass
+class PetitionRecipients:
+    """Whom a delivery of the petition would reach now, and what each one's package lists."""
+
+    total: int
+    counts: tuple[tuple[str, int], ...]
+    packages: list[RecipientPackage] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def resolve_packages(session: Session, campaign: Campaign, provider: RepresentativeProvider, *, now: datetime,
+                     org_name: str) -> PetitionRecipients:
+    """Resolve the targets and each one's package (one per inbox), whatever they were sent before; stores nothing."""
     signers = confirmed_signers(session, campaign.slug)
-    plan = PetitionPlan(campaign, len(signers), riding_counts(signers))
+    found = PetitionRecipients(len(signers), riding_counts(signers))
     if not signers:
-        return plan
+        return found
     codes = _postal_codes(session, campaign.slug)
     chosen: dict[str, tuple[Recipient, list[Signer], str]] = {}  # by inbox: who, which signers, which riding
     for index, target in enumerate(campaign.targets):
         single = campaign.model_copy(update={"targets": (target,)})  # resolve this rule alone
         if isinstance(target, OfficialTarget):
-            found = _resolve(session, single, "", provider, index)
-            if found is None:
-                plan.problems.append(str(_l("The office %(office)s is not in the directory.", office=target.office)))
+            official = _resolve(session, single, "", provider, index)
+            if official is None:
+                found.problems.append(str(_l("The office %(office)s is not in the directory.",
+                                             office=target.office)))
             else:
-                _keep(chosen, found, signers, "")
+                _keep(chosen, official, signers, "")
             continue
         by_riding: dict[str, list[Signer]] = defaultdict(list)
         for signer in signers:
             by_riding[signer.riding].append(signer)
         unknown = len(by_riding.pop("", []))
         if unknown:
-            plan.problems.append(str(_l("Signers with no known riding: %(count)s. They count in the total, but no "
-                                        "member receives their names.", count=unknown)))
+            found.problems.append(str(_l("Signers with no known riding: %(count)s. They count in the total, but no "
+                                         "member receives their names.", count=unknown)))
         for riding, members in sorted(by_riding.items()):
-            found = next((r for code in codes[riding][:LOOKUP_TRIES]
-                          if (r := _resolve(session, single, code, provider, index)) is not None), None)
-            if found is None:
-                plan.problems.append(str(_l("No %(level)s representative found for %(riding)s (%(count)s signers).",
-                                            level=target.level, riding=riding, count=len(members))))
+            member = next((r for code in codes[riding][:LOOKUP_TRIES]
+                           if (r := _resolve(session, single, code, provider, index)) is not None), None)
+            if member is None:
+                found.problems.append(str(_l("No %(level)s representative found for %(riding)s (%(count)s signers).",
+                                             level=target.level, riding=riding, count=len(members))))
             else:
-                _keep(chosen, found, members, found.district or riding)
-    for recipient, listed, riding in chosen.values():
-        package = Package(
-            title=campaign.title, texts=tuple((lang, t.body) for lang, t in (("en", campaign.text.en),
-                                                                              ("fr", campaign.text.fr)) if t),
-            recipient=_describe(recipient), total=plan.total, counts=plan.counts, signers=tuple(listed),
-            riding=riding, as_of=now.astimezone(CAMPAIGN_TZ).date(), org_name=org_name)
-        csv_bytes = render_csv(listed)
-        if _last_csv(session, campaign.slug, recipient.email) == csv_bytes:
-            plan.unchanged.append(recipient)
+                _keep(chosen, member, members, member.district or riding)
+    found.packages = [RecipientPackage(recipient, new_package(
+        campaign, listed, recipient=_describe(recipient), riding=riding, total=found.total, counts=found.counts,
+        now=now, org_name=org_name)) for recipient, listed, riding in chosen.values()]
+    return found
+
+
+def plan_delivery(session: Session, campaign: Campaign, provider: RepresentativeProvider, *, now: datetime,
+                  org_name: str) -> PetitionPlan:
+    """Resolve the targets and build the files of each one with something new since its last package."""
+    found = resolve_packages(session, campaign, provider, now=now, org_name=org_name)
+    plan = PetitionPlan(campaign, found.total, found.counts, problems=found.problems)
+    for planned in found.packages:
+        csv_bytes = render_csv(planned.package.signers)
+        if _last_csv(session, campaign.slug, planned.recipient.email) == csv_bytes:
+            plan.unchanged.append(planned.recipient)
             continue
-        stem = "-".join(filter(None, ["petition", campaign.slug, slugify(riding), package.as_of.isoformat()]))
-        files = (Attachment(f"{stem}.pdf", "application/pdf", render_pdf(package)),
-                 Attachment(f"{stem}.csv", "text/csv", csv_bytes))
-        plan.packages.append(PlannedPackage(recipient, package, files))
+        files = package_files(campaign.slug, planned.package, csv_bytes)
+        plan.packages.append(PlannedPackage(planned.recipient, planned.package, files))
     return plan
 
 

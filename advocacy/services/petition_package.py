@@ -10,9 +10,17 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from ..catalog.schema import CAMPAIGN_TZ
+from ..domain.slugs import slugify
+from ..domain.types import Attachment
+
+if TYPE_CHECKING:
+    from ..catalog import Campaign
 
 UNKNOWN_RIDING = "Riding not known"
 CSV_COLUMNS = ("Riding", "First name", "Last name", "Postal area")
@@ -45,6 +53,22 @@ class Package:
     riding: str  # the member's riding when the package lists only its signers, or "" for every riding
     as_of: date
     org_name: str
+
+
+def new_package(campaign: Campaign, signers: Sequence[Signer], *, recipient: str, riding: str, total: int,
+                counts: tuple[tuple[str, int], ...], now: datetime, org_name: str) -> Package:
+    """The package of one recipient (``riding`` "" lists every riding), dated the Toronto day of ``now``."""
+    texts = tuple((lang, t.body) for lang, t in (("en", campaign.text.en), ("fr", campaign.text.fr)) if t)
+    return Package(title=campaign.title, texts=texts, recipient=recipient, total=total, counts=counts,
+                   signers=tuple(signers), riding=riding, as_of=now.astimezone(CAMPAIGN_TZ).date(),
+                   org_name=org_name)
+
+
+def package_files(slug: str, package: Package, csv_bytes: bytes | None = None) -> tuple[Attachment, Attachment]:
+    """The PDF, then the CSV, named ``petition-<campaign>[-<riding>]-<date>`` (ASCII, no path separators)."""
+    stem = "-".join(filter(None, ["petition", slugify(slug), slugify(package.riding), package.as_of.isoformat()]))
+    return (Attachment(f"{stem}.pdf", "application/pdf", render_pdf(package)),
+            Attachment(f"{stem}.csv", "text/csv", render_csv(package.signers) if csv_bytes is None else csv_bytes))
 
 
 def riding_counts(signers: Iterable[Signer]) -> tuple[tuple[str, int], ...]:

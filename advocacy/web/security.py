@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ..config import SettingsError
 from ..models.base import utcnow
 from ..services import abuse
+from .proxy_check import init_proxy_check
 
 # Printable ASCII without space and backslash. Browsers drop tabs and newlines inside URLs ("/\t/evil" is
 # "//evil") and read "\" as "/", so anything outside this set is refused rather than cleaned.
@@ -66,8 +67,8 @@ NO_STORE_PREFIXES = ("/admin", "/api/", "/confirm/", "/unsubscribe", "/export")
 
 
 def init_security(app: Flask) -> None:
-    """Refuse to serve with the debugger in production, read the client address through the configured proxies,
-    and add the default headers to every response."""
+    """Refuse to serve with the debugger in production, read the client address through the configured proxies
+    (and notice when requests show the setting is wrong), and add the default headers to every response."""
     settings = app.extensions["advocacy"].settings
     if settings.production and app.debug:
         raise SettingsError("Flask's debugger is on (FLASK_DEBUG): it must be off in production")
@@ -75,6 +76,7 @@ def init_security(app: Flask) -> None:
         # Only as many X-Forwarded-* entries as there are proxies of ours: any further left were sent by the client.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
                                 x_proto=settings.proxy_hops)
+    init_proxy_check(app, settings.proxy_hops)  # says when the setting and the requests disagree
     app.after_request(partial(add_security_headers, hsts=settings.production))
     app.add_template_global(form_issued_token)
 

@@ -1,5 +1,8 @@
 """Admin: rate limits, what tripped them, and tuning.
 
+The page also shows the proxy setting (``ADVOCACY_PROXY_HOPS``) beside what this process has seen of forwarded
+headers (web/proxy_check.py); when those disagree, every admin page carries a warning for admins.
+
 A saved limit takes effect at once in this process (``refresh_overrides``) and within
 ``limits.OVERRIDES_SECONDS`` in every other web process, each of which reads the overrides again when its copy
 is older than that.
@@ -21,8 +24,9 @@ from ...models import RateLimitOverride
 from ...models.base import utcnow
 from ...services import audit, rate_limits
 from ..common import app_context, db_session
+from ..proxy_check import ProxySeen, proxy_seen
 from . import bp
-from .access import NAV, NavLink, current_staff, require_role
+from .access import NAV, NavLink, current_staff, has_role, require_role
 
 NAV.append(NavLink("admin.limits_index", _l("Rate limits"), "admin"))
 BAD_VALUE = _l("Enter a limit like 5/minute;20/hour: a number, a slash and second, minute, hour or day, "
@@ -57,7 +61,16 @@ def _render(errors: dict[str, str] | None = None, typed: dict[str, str] | None =
     trips = rate_limits.recent_trips(db_session(), now=utcnow())
     return render_template("admin/limits.html", rows=_rows(), trips=trips, errors=errors or {}, typed=typed or {},
                            labels={name: info.label for name, info in LIMITS.items()},
-                           enabled=app_context().settings.rate_limits, spread_seconds=int(OVERRIDES_SECONDS)), status
+                           enabled=app_context().settings.rate_limits, spread_seconds=int(OVERRIDES_SECONDS),
+                           proxy=proxy_seen(current_app)), status
+
+
+@bp.context_processor
+def proxy_warning() -> dict[str, ProxySeen | None]:
+    """For admins, on every admin page: this process's record when it shows ADVOCACY_PROXY_HOPS is wrong."""
+    seen = proxy_seen(current_app)
+    wrong = seen is not None and seen.problem is not None and has_role(current_staff(), "admin")
+    return {"proxy_warning": seen if wrong else None}
 
 
 def _name_or_404(name: str) -> str:

@@ -59,7 +59,10 @@ def pdf_text(data: bytes) -> tuple[str, int]:
 
 def test_export_page_lists_each_mpp_with_their_ridings_count(client, staff_client):
     sign_all(client)
-    page = staff_client("campaigner").get(f"/admin/campaigns/{PETITION}/exports").get_data(as_text=True)
+    campaigner = staff_client("campaigner")
+    dashboard = campaigner.get(f"/admin/campaigns/{PETITION}").get_data(as_text=True)
+    assert f'href="/admin/campaigns/{PETITION}/exports#recipients">Each recipient\'s own package' in dashboard
+    page = campaigner.get(f"/admin/campaigns/{PETITION}/exports").get_data(as_text=True)
     assert table_rows(page) == [
         "Sam Demo-Tremblay, MPP for Ottawa Centre Ottawa Centre 2 PDF for Sam Demo-Tremblay CSV for Sam Demo-Tremblay",
         "Alex Demo-Martin, MPP for Spadina—Fort York Spadina—Fort York 1 PDF for Alex Demo-Martin "

@@ -7,11 +7,14 @@ French pages are the same routes served under ``/fr``: the prefix moves into SCR
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
 from flask_babel import get_locale, get_translations
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from ..domain.text import use_translations
 
@@ -51,7 +54,18 @@ def requested_language() -> str:
     asked = request.args.get("lang", "")
     if asked in LANGUAGES:
         return asked
-    return request.accept_languages.best_match(LANGUAGES, default="en") or "en"
+    return browser_language()
+
+
+def browser_language() -> str:
+    """Which of our languages this browser's Accept-Language prefers (English when neither)."""
+    return _preferred(request.headers.get("Accept-Language", ""))
+
+
+@lru_cache(maxsize=256)
+def _preferred(header: str) -> str:
+    # Browsers send few distinct headers, and parsing one is a visible part of a cached page's time.
+    return parse_accept_header(header, LanguageAccept).best_match(LANGUAGES, default="en") or "en"
 
 
 def _choose_language() -> None:
@@ -81,7 +95,7 @@ def language_url(code: str) -> str:
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
     if code in PREFIXED:
         root += f"/{code}"
-    elif request.accept_languages.best_match(LANGUAGES, default="en") != code:
+    elif browser_language() != code:
         args.append(("lang", code))  # without it, this browser's Accept-Language would choose another language
     query = f"?{urlencode(args)}" if args else ""
     return f"{root}{request.path}{query}"

@@ -24,7 +24,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
 from ...catalog import Campaign
-from ..i18n import LANGUAGES
+from ..i18n import browser_language
 from ..security import form_issued_token
 
 MAX_PAGES = 256  # per app: a new query string is a new entry, so the cache is bounded, oldest out first
@@ -46,7 +46,7 @@ _pages: WeakKeyDictionary[Flask, OrderedDict[tuple[Any, ...], _Page]] = WeakKeyD
 
 def _key(campaign: Campaign, phase: str) -> tuple[Any, ...]:
     return (id(campaign), phase, getattr(g, "lang", "en"), request.script_root, request.full_path,
-            request.accept_languages.best_match(LANGUAGES, default="en"))
+            browser_language())
 
 
 def progress_html(campaign: Campaign, count: int | None) -> str:

@@ -24,7 +24,7 @@ HEADER = "X-Request-Start"
 # Never shed: a load balancer's health check must see the process, not a refusal. The site's static files and the
 # widget's script and theme cost no more to serve than to refuse, and refused they would only break a page already
 # served (ours without its stylesheet, or an ally's).
-EXEMPT_ENDPOINTS = ("healthz", "static", "embed.script", "embed.theme")
+EXEMPT_ENDPOINTS = ("healthz", "static", "embed.script", "embed.pinned_script", "embed.theme")
 JSON_ENDPOINTS = ("embed.count",)  # JSON that allies' pages read from any site
 MIN_RETRY_SECONDS = 5
 # Proxies give up on a request long before this (nginx after 60 s): a longer wait means the proxy's clock and ours

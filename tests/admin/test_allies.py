@@ -7,7 +7,7 @@ from sqlalchemy import select
 from advocacy.models import Ally
 
 from ..conftest import csrf_token
-from ..embed.conftest import PETITION, make_ally
+from ..embed.conftest import PETITION, make_ally, snippet_script
 
 
 def test_a_campaigner_sets_sites_and_a_webhook_and_gets_the_snippet(staff_client, db):
@@ -30,6 +30,9 @@ def test_a_campaigner_sets_sites_and_a_webhook_and_gets_the_snippet(staff_client
         assert ally.webhook_url == "http://127.0.0.1:9/hook"
     snippet = client.get(f"/admin/allies?ally=friends-of-transit&campaign={PETITION}").get_data(as_text=True)
     assert f'data-campaign="{PETITION}" data-ally="friends-of-transit"' in snippet
+    # The same pinned script, checked by integrity, as on the campaign page.
+    assert snippet_script(client, f"/admin/allies?ally=friends-of-transit&campaign={PETITION}") == snippet_script(
+        client)
 
 
 def test_viewers_may_not_change_allies(staff_client, db):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -16,6 +17,8 @@ OURS = "http://localhost"  # the test client's origin
 WORDING = "Yes, Friends of Transit may email me about their campaigns."
 SUPPORTER = {"first_name": "Bo", "last_name": "Li", "email": "bo@example.com", "postal_code": "K1P 5J2"}
 _TOKEN = re.compile(r'name="embed_token" value="([^"]+)"')
+SNIPPET = re.compile(r'<script src="http://campaigns\.test(/embed\.[0-9a-f]{12}\.js)" integrity="(sha384-[^"]+)" '
+                     r'crossorigin="anonymous" data-campaign="')
 
 
 def make_ally(db, slug: str = "friends-of-transit", *, origins=(ALLY_SITE,), campaigns=(), wording=WORDING):
@@ -58,3 +61,12 @@ def post_widget(client, url: str, data: dict[str, str], *, token: str | None = N
         headers["Sec-Fetch-Site"] = site
     form = {"embed_token": widget_token(client, url) if token is None else token, **data}
     return client.post(url, data=form, headers=headers)
+
+
+def snippet_script(client, url: str = f"/campaigns/{PETITION}") -> tuple[str, str]:
+    """The script address (below our host) and integrity value of the "Embed this" snippet on a page."""
+    page = client.get(url)
+    assert page.status_code == 200
+    found = SNIPPET.search(html.unescape(page.get_data(as_text=True)))
+    assert found, "no pinned script in the snippet"
+    return found.group(1), found.group(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -175,7 +176,8 @@ def test_embed_js_is_served_as_a_script(client):
 def test_the_campaign_page_offers_the_embed_snippet(client):
     page = client.get(f"/campaigns/{PETITION}").get_data(as_text=True)
     assert "Embed this on your site" in page
-    assert (f'&lt;script src="http://campaigns.test/embed.js" data-campaign="{PETITION}" data-lang="en" '
-            f'async&gt;&lt;/script&gt;') in page
+    assert re.search(r'&lt;script src="http://campaigns\.test/embed\.[0-9a-f]{12}\.js" integrity="sha384-[^"]+" '
+                     rf'crossorigin="anonymous" data-campaign="{PETITION}" data-lang="en" async&gt;&lt;/script&gt;',
+                     page)
     assert f'&lt;iframe src="http://campaigns.test/embed/{PETITION}"' in page
     assert "Embed this" not in client.get(f"/campaigns/{PRIVATE}").get_data(as_text=True)

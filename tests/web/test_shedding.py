@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import pytest
@@ -146,6 +147,8 @@ def test_the_widgets_count_is_refused_in_json_and_its_script_is_always_served(ma
     assert count.headers["Access-Control-Allow-Origin"] == "*" and count.headers["Retry-After"].isdigit()
     script = client.get("/embed.js", headers=stamped(8))
     assert script.status_code == 200 and "javascript" in script.mimetype
+    pinned = client.get(f"/embed.{hashlib.sha256(script.get_data()).hexdigest()[:12]}.js", headers=stamped(8))
+    assert pinned.status_code == 200 and pinned.get_data() == script.get_data()
     theme = client.get("/embed/theme.css", headers=stamped(8))
     assert theme.status_code == 200 and theme.mimetype == "text/css"
 

@@ -1,4 +1,5 @@
-"""The embeddable widget: ``/embed.js`` for allies' pages, and the cookieless form it frames (``/embed/<slug>``).
+"""The embeddable widget: ``/embed.js`` (or its pinned ``/embed.<hash>.js``, web/embed/script.py) for allies'
+pages, and the cookieless form it frames (``/embed/<slug>``).
 
 Security, in one place (see also README, "For allies"):
 - Framing: each widget page sends its own complete Content-Security-Policy whose ``frame-ancestors`` lists the
@@ -12,6 +13,7 @@ from flask import Blueprint, Response, g
 
 from ...extensions import csrf
 from ..common import app_context
+from .script import current_script
 
 bp = Blueprint("embed", __name__)
 csrf.exempt(bp)  # reviewed: widget POSTs are checked by origin.check_same_origin and the signed token instead
@@ -37,9 +39,10 @@ def frame_anywhere() -> None:
 
 
 @bp.app_context_processor
-def _embed_snippet_globals() -> dict[str, str]:
-    """Our public address, for the "Embed this" snippets on campaign and admin pages."""
-    return {"app_base_url": app_context().settings.base_url}
+def _embed_snippet_globals() -> dict[str, object]:
+    """Our public address and the pinned script (address and integrity hash), for the "Embed this" snippets on
+    campaign and admin pages."""
+    return {"app_base_url": app_context().settings.base_url, "embed_script": current_script}
 
 
 from . import views  # noqa: E402,F401 - registers the routes

@@ -25,6 +25,7 @@ from ..district_choice import chosen_districts, district_choosers, resolve_or_ch
 from ..public.forms import LetterForm, SupporterForm
 from . import bp
 from .framing import Frame, load_frame, same_origin_problem
+from .script import current_script
 from .theme import THEME_KEYS, read_theme, theme_css
 
 HONEYPOT = "website"  # a field people never see or fill; scripts that fill every field do
@@ -79,6 +80,26 @@ def script() -> Response:
     response = current_app.send_static_file("embed.js")
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+@bp.get("/embed.<digest>.js")
+def pinned_script(digest: str) -> Response:
+    """The script at an address that never changes content, for allies who check it with ``integrity``.
+
+    Only the current version is served: an old or unknown address gets a 404 saying what to do, not a redirect to
+    the current script, whose bytes an ``integrity`` hash of the old ones would refuse anyway. Any site may read it
+    (``crossorigin="anonymous"`` needs CORS for the browser to check the hash).
+    """
+    pinned = current_script()
+    headers = {"Access-Control-Allow-Origin": "*"}
+    if digest != pinned.digest:
+        message = _("This version of the widget script is no longer available. Copy the current snippet from the "
+                    "campaign's page.")
+        return Response(message + "\n", 404, mimetype="text/plain", headers=headers)  # no-store: a retry works
+    response = Response(pinned.body, mimetype="text/javascript",
+                        headers={**headers, "Cache-Control": "public, max-age=31536000, immutable"})
+    response.set_etag(pinned.etag)
+    return response.make_conditional(request)
 
 
 @bp.get("/embed/theme.css")

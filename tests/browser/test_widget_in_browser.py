@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import html
+import re
 import threading
+from base64 import b64encode
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from flask import render_template
 from playwright.sync_api import expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
@@ -20,12 +25,12 @@ PETITION = "the-rich-and-the-rest-of-us"
 LETTER = "stop-offshoring"  # to the MPP: K1P straddles two provincial ridings
 
 
-def serve_page(host: str, html: str, *, letter_html: str = ""):
-    """A minimal site on ``host`` (another loopback address: another origin): one page, and /letter if given."""
+def serve_page(host: str, home: str, *, pages: dict[str, str] | None = None):
+    """A minimal site on ``host`` (another loopback address: another origin): a home page, and ``pages`` by path."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
-            body = (letter_html if self.path == "/letter" and letter_html else html).encode()
+            body = (pages or {}).get(self.path, home).encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -40,11 +45,19 @@ def serve_page(host: str, html: str, *, letter_html: str = ""):
     return server, f"http://{host}:{server.server_port}"
 
 
-def ally_page(app_url: str, campaign: str = PETITION) -> str:
+def ally_page(app_url: str, campaign: str = PETITION, *, tag: str = "") -> str:
+    tag = tag or (f'<script src="{app_url}/embed.js" data-campaign="{campaign}" data-ally="friends-of-transit" '
+                  f'data-lang="en" data-primary="#7a1f5c" async></script>')
     return (f'<!doctype html><html lang="en"><head><title>Friends of Transit</title></head><body>'
-            f'<h1>Our campaign page</h1>'
-            f'<script src="{app_url}/embed.js" data-campaign="{campaign}" data-ally="friends-of-transit" '
-            f'data-lang="en" data-primary="#7a1f5c" async></script></body></html>')
+            f'<h1>Our campaign page</h1>{tag}</body></html>')
+
+
+def embed_snippet(application, app_url: str) -> str:
+    """The script line of "Embed this" for the ally, as our pages show it (with integrity), our address as host."""
+    with application.test_request_context("/"):
+        shown = render_template("embed/_snippet.html", campaign=application.extensions["advocacy"].catalog.get(
+            PETITION), host=app_url, ally_slug="friends-of-transit")
+    return html.unescape(re.search(r'<textarea[^>]*id="embed-script-[^"]*"[^>]*>([^<]*)</textarea>', shown).group(1))
 
 
 @pytest.fixture
@@ -53,7 +66,14 @@ def widget_servers(settings, db):
     app_server = make_server("127.0.0.1", 0, application, threaded=True)
     threading.Thread(target=app_server.serve_forever, daemon=True).start()
     app_url = f"http://127.0.0.1:{app_server.server_port}"
-    allowed, allowed_url = serve_page("127.0.0.2", ally_page(app_url), letter_html=ally_page(app_url, LETTER))
+    snippet = embed_snippet(application, app_url)
+    assert 'integrity="sha384-' in snippet and 'crossorigin="anonymous"' in snippet
+    # The same line with the hash of other bytes: what a browser sees if the script was changed on the way.
+    tampered = re.sub(r'integrity="sha384-[^"]+"',
+                      f'integrity="sha384-{b64encode(hashlib.sha384(b"other bytes").digest()).decode()}"', snippet)
+    allowed, allowed_url = serve_page("127.0.0.2", ally_page(app_url), pages={
+        "/letter": ally_page(app_url, LETTER), "/pinned": ally_page(app_url, tag=snippet),
+        "/tampered": ally_page(app_url, tag=tampered)})
     other, other_url = serve_page("127.0.0.3", ally_page(app_url))
     with db.transaction() as session:
         create_ally(session, "friends-of-transit", "Friends of Transit", opt_in_wording="Friends of Transit may "
@@ -129,4 +149,30 @@ def test_a_supporter_chooses_their_riding_inside_the_allys_page(browser, widget_
     with db.transaction() as session:
         mpp = session.scalars(select(Delivery).where(Delivery.recipient_office == "MPP")).one()
         assert (mpp.recipient_name, mpp.match) == ("Jordan Demo-Singh", "chosen")
+    page.close()
+
+
+def test_the_snippet_with_integrity_loads_the_widget_from_another_site(browser, widget_servers):
+    allowed_url, _other = widget_servers
+    page = browser.new_page()
+    refused = []
+    page.on("console", lambda message: refused.append(message.text) if "integrity" in message.text else None)
+    page.goto(allowed_url + "/pinned")
+    frame = page.frame_locator("iframe")
+    frame.get_by_role("heading", name="The Rich and the Rest of Us").wait_for()
+    page.wait_for_function("document.querySelector('iframe').style.height !== '640px'")  # it talks to its frame
+    assert refused == []
+    page.close()
+
+
+def test_a_script_that_does_not_match_its_integrity_is_refused(browser, widget_servers):
+    allowed_url, _other = widget_servers
+    page = browser.new_page()
+    refused = []
+    page.on("console", lambda message: refused.append(message.text) if "integrity" in message.text else None)
+    page.goto(allowed_url + "/tampered")
+    page.wait_for_load_state("networkidle")
+    # Chromium blocks the script and says why: it never ran, so no frame was made.
+    assert any("Failed to find a valid digest in the 'integrity' attribute" in text for text in refused), refused
+    assert page.locator("iframe").count() == 0
     page.close()

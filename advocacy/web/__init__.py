@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from ..domain.text import _l
+from ..domain.text import _l, format_count
 from .common import DATABASE_RETRY_SECONDS, app_context, close_session, db_session
 from .i18n import init_i18n
 from .shedding import init_shedding
@@ -35,6 +35,8 @@ def init_web(app: Flask) -> None:
     app.register_error_handler(SQLAlchemyError, json_errors(_database_error))
 
     app.add_template_global(field_attrs)
+    # Counts in the page's language without Babel's locale data (see domain/text.GROUP_SEPARATORS).
+    app.add_template_filter(format_count, "count")
 
     @app.context_processor
     def _globals() -> dict[str, object]:

@@ -1,15 +1,19 @@
-"""Counts are written as each language writes numbers (12,345 / 12 345, Babel's narrow no-break space), and a
+"""Counts are written as each language writes numbers (12,345 / 12 345, CLDR's narrow no-break space), and a
 campaign's English and French pages show one counter: a French signature counts on the English page too."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
+from babel.numbers import format_decimal
 from sqlalchemy import insert
 
+from advocacy.domain.text import GROUP_SEPARATORS
 from advocacy.models import Action
 from advocacy.models.base import utcnow
 from advocacy.services.stats import forget_public_count
+from advocacy.web.i18n import LANGUAGES
 
 from ..conftest import post_form
 from .conftest import app_with, visible_text
@@ -63,3 +67,11 @@ def test_english_and_french_pages_share_one_counter(client):
     assert re.search(rf"2 sur 10{FRENCH_SPACE}000 signatures", thanks)
     widget = visible_text(client.get("/embed/the-rich-and-the-rest-of-us?lang=fr").get_data(as_text=True))
     assert re.search(rf"2 sur 10{FRENCH_SPACE}000 signatures", widget) and "Signer la pétition" in widget
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_languages_digit_groups_are_cldrs(language):
+    # domain/text keeps one separator per language instead of loading Babel's locale data in every web process:
+    # Babel (CLDR) must agree with it.
+    for number in (0, 999, 1234, 12345, 1234567):
+        assert f"{number:,}".replace(",", GROUP_SEPARATORS[language]) == format_decimal(number, locale=language)

@@ -414,14 +414,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args, drive, "wrk" if use_wrk else "python", procs, workdir)
     except KeyboardInterrupt:
-        print("\ninterrupted: stopping the servers", file=sys.stderr)
-        return 130
+        return interrupted()
     finally:
-        procs.stop_all()
-        if args.keep:
-            print(f"kept {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        clean_up(procs, workdir, keep=args.keep)
+
+
+def interrupted() -> int:
+    print("\ninterrupted: stopping the servers", file=sys.stderr)
+    return 130
+
+
+def clean_up(procs: Processes, workdir: Path, *, keep: bool) -> None:
+    """Stop every server this run started, and remove its files unless asked to keep them (--keep)."""
+    procs.stop_all()
+    if keep:
+        print(f"kept {workdir}", file=sys.stderr)
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, procs: Processes,
@@ -517,12 +526,9 @@ def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, pr
     total_rows = campaign_rows(app_db)
 
     now_workers = worker_pids(app.pid)
-    rss = {pid: peak_rss_mib(pid) for pid in now_workers}
-    ceiling_rss = {pid: peak_rss_mib(pid) for pid in worker_pids(ceil.pid)}
-    stack_rss = {pid: peak_rss_mib(pid) for pid in worker_pids(floor.pid)}
-    pss = {pid: pss_mib(pid) for pid in now_workers}
-    ceiling_pss = {pid: pss_mib(pid) for pid in worker_pids(ceil.pid)}
-    stack_pss = {pid: pss_mib(pid) for pid in worker_pids(floor.pid)}
+    # Each server's workers: (pid, peak RSS, PSS) in MiB.
+    memory = {name: [(pid, peak_rss_mib(pid), pss_mib(pid)) for pid in worker_pids(master.pid)]
+              for name, master in (("app", app), ("ceiling", ceil), ("stack", floor))}
     app_pragmas = pragmas_app(f"sqlite:///{app_db}")
     ceiling_pragmas = pragmas_ceiling(ceiling_db)
 
@@ -530,7 +536,7 @@ def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, pr
     stack_ratio = sign_stack.accepted_rate / sign_ceiling.accepted_rate if sign_ceiling.accepted_rate else 0.0
     page_ratio = page.rate / page_ceiling.rate if page_ceiling.rate else 0.0
     page_stack_ratio = page_stack.rate / page_ceiling.rate if page_ceiling.rate else 0.0
-    worst_rss = max(rss.values()) if rss else float("inf")
+    worst_rss = max((rss for _pid, rss, _pss in memory["app"]), default=float("inf"))
 
     def settings(name: str, p: tuple[str, int, int]) -> str:
         return (f"  {name:8} journal_mode={p[0]}  synchronous={p[1]} ({SYNCHRONOUS.get(p[1], '?')})  "
@@ -556,12 +562,15 @@ def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, pr
     def row(label: str, values: tuple[object, ...], fmt: str) -> None:
         print(f"  {label:34}" + "".join(f"{value:{fmt}}" for value in values))
 
+    def timing_rows(results: tuple[Result, ...]) -> None:
+        row("p50 latency (ms)", tuple(r.p50_ms for r in results), "12.1f")
+        row("p99 latency (ms)", tuple(r.p99_ms for r in results), "12.1f")
+        row("worker CPU per request (ms)", tuple(r.cpu_ms for r in results), "12.2f")
+        row("cores busy with other processes", tuple(r.others for r in results), "12.2f")
+
     row("", ("app", "ceiling", "stack"), ">12")
     row("signatures/s (303 responses)", tuple(r.accepted_rate for r in runs), "12.1f")
-    row("p50 latency (ms)", tuple(r.p50_ms for r in runs), "12.1f")
-    row("p99 latency (ms)", tuple(r.p99_ms for r in runs), "12.1f")
-    row("worker CPU per request (ms)", tuple(r.cpu_ms for r in runs), "12.2f")
-    row("cores busy with other processes", tuple(r.others for r in runs), "12.2f")
+    timing_rows(runs)
     row("accepted (303)", tuple(r.accepted for r in runs), "12d")
     row("stored rows for those requests", (stored, c_stored, s_stored), "12d")
     row("lost = accepted - stored", (lost, c_lost, s_lost), "12d")
@@ -581,21 +590,15 @@ def _run(args: argparse.Namespace, drive: Callable[..., Result], client: str, pr
     pages = (page, page_ceiling, page_stack)
     row("", ("app", "ceiling", "stack"), ">12")
     row("requests/s", tuple(r.rate for r in pages), "12.1f")
-    row("p50 latency (ms)", tuple(r.p50_ms for r in pages), "12.1f")
-    row("p99 latency (ms)", tuple(r.p99_ms for r in pages), "12.1f")
-    row("worker CPU per request (ms)", tuple(r.cpu_ms for r in pages), "12.2f")
-    row("cores busy with other processes", tuple(r.others for r in pages), "12.2f")
+    timing_rows(pages)
     row("errors (non-2xx/3xx responses)", tuple(r.errors for r in pages), "12d")
     print(f"  ratio to the ceiling: {page_ratio:.2f}   (by CPU per request: {_cpu_ratio(page, page_ceiling):.2f}); "
           f"the stack's: {page_stack_ratio:.2f}   (by CPU per request: {_cpu_ratio(page_stack, page_ceiling):.2f})")
     print()
     print("Peak RSS per web worker (VmHWM after the runs: every page the worker touched, shared ones included;")
     print("the target is on this figure). PSS after the runs beside it: shared pages divided among their sharers.")
-    print("  app:     " + ", ".join(f"pid {pid} {mib:.1f} MiB (PSS {pss[pid]:.1f})" for pid, mib in rss.items()))
-    print("  ceiling: " + ", ".join(f"pid {pid} {mib:.1f} MiB (PSS {ceiling_pss[pid]:.1f})"
-                                    for pid, mib in ceiling_rss.items()))
-    print("  stack:   " + ", ".join(f"pid {pid} {mib:.1f} MiB (PSS {stack_pss[pid]:.1f})"
-                                    for pid, mib in stack_rss.items()))
+    for name, workers in memory.items():
+        print(f"  {name + ':':9}" + ", ".join(f"pid {pid} {rss:.1f} MiB (PSS {pss:.1f})" for pid, rss, pss in workers))
     if now_workers != app_workers:
         print(f"  NOTE: the app's workers changed during the run ({app_workers} -> {now_workers}): "
               f"a worker was restarted, see {app_log} (use --keep)")

@@ -30,7 +30,6 @@ import asyncio
 import os
 import re
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -53,9 +52,11 @@ from sign import (  # noqa: E402
     SLUG,
     Processes,
     _raise_interrupt,
+    clean_up,
     cpu_seconds,
     free_port,
     gunicorn_argv,
+    interrupted,
     machine_busy_seconds,
     own_cpu_seconds,
     wait_ready,
@@ -518,14 +519,9 @@ def main(argv: list[str] | None = None) -> int:
                 with postgres_database(args.database_url) as url:
                     results[backend] = run_backend(args, backend, url, procs, workdir)
     except KeyboardInterrupt:
-        print("\ninterrupted: stopping the servers", file=sys.stderr)
-        return 130
+        return interrupted()
     finally:
-        procs.stop_all()
-        if args.keep:
-            print(f"kept {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        clean_up(procs, workdir, keep=args.keep)
     print()
     for backend, ok in results.items():
         print(f"{backend:12} {'every request signed and stored, or clearly refused' if ok else 'FAILED  <<<'}")

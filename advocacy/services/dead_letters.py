@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from ..domain.states import DeliveryState, check_transition
 from ..models import Delivery, DeliveryEvent
 from ..models.base import UTCDateTime
-from .deliveries import SCRUBBED_BODY
+from .deliveries import text_deleted_where
 
 S = DeliveryState
 D = Delivery
@@ -52,7 +52,7 @@ def _dead(campaign: str, office: str) -> ColumnElement[bool]:
 def count_dead_letters(session: Session, campaign: str, *, office: str = "") -> DeadLetters:
     """What "retry all" or "cancel all" would find now."""
     total, deleted = session.execute(
-        select(func.count(), func.count().filter(D.body == SCRUBBED_BODY)).where(_dead(campaign, office))).one()
+        select(func.count(), func.count().filter(text_deleted_where(D.body))).where(_dead(campaign, office))).one()
     return DeadLetters(total, deleted)
 
 
@@ -66,14 +66,14 @@ def retry_dead_letters(session: Session, campaign: str, *, office: str = "", now
     dead, reason = _dead(campaign, office), f"retried by {by}"
     digest = aliased(Delivery)
     wanted = [digest.status == S.FAILED.value, digest.campaign_slug == campaign, digest.kind == "digest",
-              digest.body != SCRUBBED_BODY, *([digest.office_key == office] if office else [])]
+              ~text_deleted_where(digest.body), *([digest.office_key == office] if office else [])]
     # Locked (on PostgreSQL) until the next statement queues them: their letters follow them.
     retried_digests = select(digest.id).where(*wanted).with_for_update()
     carried = _move(session, D.digest_id.in_(retried_digests.scalar_subquery()), S.BATCHED, now=now,
                     reason=f"{reason}, inside its digest")
-    queued = _move(session, and_(dead, D.body != SCRUBBED_BODY), S.QUEUED, now=now, reason=reason,
+    queued = _move(session, and_(dead, ~text_deleted_where(D.body)), S.QUEUED, now=now, reason=reason,
                    next_attempt_at=now, attempts=0)
-    deleted = session.scalar(select(func.count()).where(dead, D.body == SCRUBBED_BODY)) or 0
+    deleted = session.scalar(select(func.count()).where(dead, text_deleted_where(D.body))) or 0
     return BulkChange(carried + queued, deleted)
 
 

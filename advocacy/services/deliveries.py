@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from ..domain.errors import InvalidTransition, MessageTextDeleted
 from ..domain.states import ALLOWED, DUE_STATES, DeliveryState, check_transition
@@ -307,6 +307,11 @@ def _staff_transition(session: Session, delivery_id: int, new: DeliveryState, *,
 def text_deleted(delivery: Delivery) -> bool:
     """True once retention has replaced the message's text: sending it again would send the placeholder."""
     return delivery.body == SCRUBBED_BODY
+
+
+def text_deleted_where(body: QueryableAttribute[str]) -> ColumnElement[bool]:
+    """``text_deleted`` as SQL, for statements over many deliveries (``body``: a Delivery.body column)."""
+    return body == SCRUBBED_BODY
 
 
 def text_removed(delivery: Delivery) -> bool:
